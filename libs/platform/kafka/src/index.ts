@@ -1,0 +1,5 @@
+// The one place that knows the Kafka client library (kafkajs today;
+// @platformatic/kafka is the candidate). Callers get clients, topic
+// provisioning and the consumer template from here.
+export { createKafka, type KafkaClient } from './kafka.client.js';
+export { ensureTopics, type TopicSpec, type ProvisionReport } from './topics.provisioner.js';

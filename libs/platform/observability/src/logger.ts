@@ -1,0 +1,32 @@
+import { pino, type Logger } from 'pino';
+import kafkajs from 'kafkajs';
+
+export type { Logger };
+
+/** The root JSON logger of an app. Level from the caller's typed config. */
+export function createLogger(app: string, level = 'info'): Logger {
+  return pino({
+    name: app,
+    level,
+    base: { app },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}
+
+const kafkaLevels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [kafkajs.logLevel.ERROR]: 'error',
+  [kafkajs.logLevel.WARN]: 'warn',
+  [kafkajs.logLevel.INFO]: 'info',
+  [kafkajs.logLevel.DEBUG]: 'debug',
+};
+
+/** Routes kafkajs' own log lines into pino, tagged with their namespace. */
+export function kafkaLogCreator(logger: Logger): kafkajs.logCreator {
+  const child = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, ...extra } = log;
+      child[kafkaLevels[level] ?? 'info']({ namespace, ...extra }, message);
+    };
+}

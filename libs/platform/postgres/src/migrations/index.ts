@@ -1,0 +1,8 @@
+// Every migration, in order. Listed explicitly (no glob) so the same list
+// runs under jest, from the built dist/ and in a container image.
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122000001Platform } from './20261122000001-platform.migration.js';
+
+export const migrations: MigrationObject[] = [
+  { name: 'Migration20261122000001Platform', class: Migration20261122000001Platform },
+];
