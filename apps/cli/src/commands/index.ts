@@ -1,0 +1,4 @@
+import type { CliCommand } from './cli-command.js';
+import { provisionCommand } from './provision.command.js';
+
+export const commands: readonly CliCommand[] = [provisionCommand];
