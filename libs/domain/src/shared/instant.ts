@@ -3,26 +3,26 @@
 // === and survive a round trip through google.protobuf.Timestamp unchanged.
 
 const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
 
-// google.protobuf.Timestamp covers years 1 to 9999.
-const MIN_MS = Date.UTC(1, 0, 1) - 3_600_000 * 24 * 365 * 1900 * 0 + new Date('0001-01-01T00:00:00.000Z').getTime() - Date.UTC(1, 0, 1);
-const MAX_MS = new Date('9999-12-31T23:59:59.999Z').getTime();
+// The range google.protobuf.Timestamp can carry.
+const MIN_MS = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
 /**
- * Parses an ISO 8601 date or date-time (a date-time needs an offset or Z) and
+ * Parses an ISO 8601 date (midnight UTC) or date-time with Z or an offset and
  * returns its canonical form, or null when the text is not such an instant.
+ * Stricter than Date.parse, which rolls 2024-02-31 over into March.
  */
 export function parseInstant(text: string): string | null {
   const match = ISO_DATE_TIME.exec(text);
   if (!match) return null;
-  const [, , month, day, hour, minute, second] = match;
-  if (!inRange(month, 1, 12) || !inRange(day, 1, 31)) return null;
-  if (hour !== undefined && (!inRange(hour, 0, 23) || !inRange(minute, 0, 59))) return null;
-  if (second !== undefined && !inRange(second, 0, 59)) return null;
+  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = match.slice(1).map(toNumber);
+  if (!isCalendarDate(year!, month!, day!)) return null;
+  if (hour !== undefined && (hour > 23 || minute! > 59 || (second ?? 0) > 59)) return null;
+  if (offsetHour !== undefined && (offsetHour > 23 || offsetMinute! > 59)) return null;
   const ms = Date.parse(text);
   if (Number.isNaN(ms) || ms < MIN_MS || ms > MAX_MS) return null;
-  if (!sameCalendarDay(text, ms, hour === undefined)) return null;
   return new Date(ms).toISOString();
 }
 
@@ -34,17 +34,18 @@ export function addMinutes(instant: string, minutes: number): string {
   return new Date(Date.parse(instant) + minutes * 60_000).toISOString();
 }
 
+/** Negative when a is earlier than b. */
 export function compareInstants(a: string, b: string): number {
   return Date.parse(a) - Date.parse(b);
 }
 
-function inRange(digits: string | undefined, min: number, max: number): boolean {
-  const value = Number(digits);
-  return digits !== undefined && value >= min && value <= max;
+function toNumber(digits: string | undefined): number | undefined {
+  return digits === undefined ? undefined : Number(digits);
 }
 
-// Date.parse rolls 2024-02-31 over to March; a date-only value must survive.
-function sameCalendarDay(text: string, ms: number, dateOnly: boolean): boolean {
-  if (!dateOnly) return true;
-  return new Date(ms).toISOString().slice(0, 10) === text;
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return day <= days[month - 1]!;
 }
