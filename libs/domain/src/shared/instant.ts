@@ -5,8 +5,9 @@
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
 
-// The range google.protobuf.Timestamp can carry.
-const MIN_MS = Date.parse('0001-01-01T00:00:00.000Z');
+// From the Unix epoch (a reminder an offset before an instant stays
+// representable) to the last instant google.protobuf.Timestamp can carry.
+const MIN_MS = Date.parse('1970-01-01T00:00:00.000Z');
 const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
 /**

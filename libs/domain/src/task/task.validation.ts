@@ -1,7 +1,7 @@
 // Field rules for task commands. Validators collect every field error (so a
 // client can fix them all at once) and return the normalized value: trimmed
 // texts, canonical instants, tags in the order given.
-import { isCanonicalInstant, parseInstant } from '../shared/instant.js';
+import { parseInstant } from '../shared/instant.js';
 import type { FieldError } from './task.rejections.js';
 import { isTaskStatus, type TaskStatus } from './task-status.machine.js';
 import type { CommandMetadata, TaskDetailsChanges } from './task.commands.js';
@@ -119,18 +119,15 @@ export function validDueDateOfReminder(value: unknown, errors: FieldErrors): str
   return instant ?? '';
 }
 
-export { isCanonicalInstant };
-
 function boundedText(value: string, field: string, max: number, errors: FieldErrors): string {
   if (UNSTORABLE.test(value)) errors.push({ field, message: 'must not contain NUL or unpaired surrogates' });
   if (codePoints(value) > max) errors.push({ field, message: `must be at most ${max} characters` });
   return value;
 }
 
+// Characters as people count them: an emoji is one, not two UTF-16 units.
 function codePoints(value: string): number {
-  let count = 0;
-  for (const _ of value) count += 1;
-  return count;
+  return [...value].length;
 }
 
 function isNonBlank(value: unknown): boolean {
