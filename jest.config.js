@@ -41,6 +41,7 @@ export default {
       testMatch: ['<rootDir>/**/*.int.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/infra.global-setup.ts',
       slowTestThreshold: 30,
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-timeout.setup.ts'],
     },
     {
       ...base,
@@ -48,6 +49,7 @@ export default {
       testMatch: ['<rootDir>/**/*.e2e.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/infra.global-setup.ts',
       slowTestThreshold: 60,
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-timeout.setup.ts'],
     },
   ],
 };

@@ -3,3 +3,10 @@
 // provisioning and the consumer template from here.
 export { createKafka, type KafkaClient } from './kafka.client.js';
 export { ensureTopics, type TopicSpec, type ProvisionReport } from './topics.provisioner.js';
+export {
+  readPartitionRanges,
+  highWatermarks,
+  type PartitionRange,
+  type RangeMessage,
+  type ReadRangesOptions,
+} from './partition-range.reader.js';

@@ -16,7 +16,7 @@ export function createKafka(config: Pick<KafkaConfig, 'brokers' | 'clientId' | '
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     logCreator: kafkaLogCreator(logger),
-    logLevel: kafkajs.logLevel.WARN,
+    logLevel: logger.isLevelEnabled('debug') ? kafkajs.logLevel.DEBUG : kafkajs.logLevel.WARN,
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
   });
 }

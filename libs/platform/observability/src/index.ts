@@ -1,3 +1,6 @@
 // Logging, metrics and tracing shared by every app: pino JSON logs with
 // correlation ids, one prom-client registry per process, OpenTelemetry setup.
 export { createLogger, kafkaLogCreator, type Logger } from './logger.js';
+export { metricsRegistry, counter, histogram } from './metrics.registry.js';
+export { runWithRequestContext, currentRequestContext, correlationHeaders, type RequestContext } from './request-context.js';
+export { startTracing, type Tracing, type TracingOptions } from './tracing.js';

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestTopics, testKafka, uniqueName } from '../../../testing/src/infra.js';
+import { highWatermarks, readPartitionRanges, type RangeMessage } from './partition-range.reader.js';
+
+describe('readPartitionRanges (real broker)', () => {
+  const kafka = testKafka();
+  let topics: Awaited<ReturnType<typeof createTestTopics>>;
+  let topic: string;
+
+  beforeAll(async () => {
+    topics = await createTestTopics(kafka, ['ranges'], 3);
+    topic = topics.topics[0]!;
+    const producer = kafka.producer({ transactionalId: uniqueName('ranges'), idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    for (let round = 0; round < 3; round++) {
+      const tx = await producer.transaction();
+      await tx.send({ topic, messages: [0, 1].map((p) => ({ partition: p, value: `ok-${p}-${round}` })) });
+      await tx.commit();
+      const aborted = await producer.transaction();
+      await aborted.send({ topic, messages: [0, 1].map((p) => ({ partition: p, value: `aborted-${p}-${round}` })) });
+      await aborted.abort();
+    }
+    await producer.disconnect();
+  });
+  afterAll(async () => {
+    await topics.drop();
+  });
+
+  it('reads only committed records of the chosen partitions, from the chosen offsets, and stops at the end', async () => {
+    const ends = await highWatermarks(kafka, topic);
+    const seen: RangeMessage[] = [];
+    await readPartitionRanges(
+      kafka,
+      [
+        { topic, partition: 0, from: 0n, end: ends.get(0)! },
+        // Partition 1 from its second committed record: offsets 0 (data), 1 (commit),
+        // 2 (aborted data), 3 (abort marker), 4 (data)...
+        { topic, partition: 1, from: 4n, end: ends.get(1)! },
+        { topic, partition: 2, from: 0n, end: ends.get(2)! },
+      ],
+      { onBatch: (messages) => void seen.push(...messages), timeoutMs: 20_000 },
+    );
+    const values = (p: number) => seen.filter((m) => m.partition === p).map((m) => m.message.value?.toString());
+    expect(values(0)).toEqual(['ok-0-0', 'ok-0-1', 'ok-0-2']);
+    expect(values(1)).toEqual(['ok-1-1', 'ok-1-2']);
+    expect(values(2)).toEqual([]);
+  });
+});

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
+
+/** Reads [from, end) of one partition; `end` is a high watermark taken before the read. */
+export interface PartitionRange {
+  readonly topic: string;
+  readonly partition: number;
+  readonly from: bigint;
+  readonly end: bigint;
+}
+
+export interface RangeMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly message: kafkajs.KafkaMessage;
+}
+
+export interface ReadRangesOptions {
+  readonly timeoutMs?: number;
+  /** Called for every batch, in offset order per partition. */
+  readonly onBatch: (messages: RangeMessage[]) => void | Promise<void>;
+}
+
+/**
+ * kafkajs has no manual partition assignment, so reading chosen partitions
+ * from chosen offsets (the write side's catch-up, a rebuild, a verify) uses a
+ * throwaway consumer group whose only member is given exactly those
+ * partitions by a fixed assigner and seeks to the start offsets as it starts
+ * (presetting the group's offsets instead delays the first fetch by seconds). Reads read_committed; ends when every partition has passed its end
+ * offset, control records (transaction markers) included.
+ */
+export async function readPartitionRanges(
+  kafka: kafkajs.Kafka,
+  ranges: readonly PartitionRange[],
+  options: ReadRangesOptions,
+): Promise<void> {
+  const pending = ranges.filter((r) => r.end > r.from);
+  if (pending.length === 0) return;
+  const groupId = `tasklog-range-reader-${randomUUID()}`;
+  const byTopic = groupByTopic(pending);
+  const consumer = kafka.consumer({
+    groupId,
+    partitionAssigners: [fixedAssigner(byTopic)],
+    readUncommitted: false,
+    maxWaitTimeInMs: 50,
+    maxBytesPerPartition: 16 * 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
+    sessionTimeout: 30_000,
+    allowAutoTopicCreation: false,
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: true });
+    await consumeUntilEnd(consumer, pending, options);
+  } finally {
+    await consumer.disconnect();
+    await deleteGroup(kafka, groupId);
+  }
+}
+
+function groupByTopic(ranges: readonly PartitionRange[]): Map<string, PartitionRange[]> {
+  const byTopic = new Map<string, PartitionRange[]>();
+  for (const r of ranges) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+  return byTopic;
+}
+
+async function deleteGroup(kafka: kafkajs.Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.deleteGroups([groupId]);
+  } catch {
+    // An empty group with no live members expires on its own; nothing is lost.
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+function consumeUntilEnd(consumer: kafkajs.Consumer, ranges: readonly PartitionRange[], options: ReadRangesOptions) {
+  const key = (topic: string, partition: number) => `${topic}:${partition}`;
+  const remaining = new Map(ranges.map((r) => [key(r.topic, r.partition), r.end]));
+  const starts = new Map(ranges.map((r) => [key(r.topic, r.partition), r.from]));
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`partition range read timed out; still reading ${[...remaining.keys()].join(', ')}`)),
+      options.timeoutMs ?? 120_000,
+    );
+    const advance = (topic: string, partition: number, lastOffset: string) => {
+      const end = remaining.get(key(topic, partition));
+      if (end !== undefined && BigInt(lastOffset) + 1n >= end) remaining.delete(key(topic, partition));
+      if (remaining.size === 0) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    // Fires for batches that only held transaction markers too, which never
+    // reach eachBatch: without it a partition ending in a marker never ends.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+      advance(payload.topic, payload.partition, payload.lastOffset),
+    );
+    consumer
+      .run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: Math.min(ranges.length, 16),
+        eachBatch: async ({ batch }) => {
+          const end = remaining.get(key(batch.topic, batch.partition));
+          const from = starts.get(key(batch.topic, batch.partition)) ?? 0n;
+          if (end === undefined) return;
+          const messages: RangeMessage[] = [];
+          for (const message of batch.messages) {
+            const offset = BigInt(message.offset);
+            // A fetch issued before the seek took effect starts at 0: skip it.
+            if (offset >= from && offset < end) messages.push({ topic: batch.topic, partition: batch.partition, offset, message });
+          }
+          if (messages.length > 0) await options.onBatch(messages);
+        },
+      })
+      .catch((error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      });
+    for (const r of ranges) consumer.seek({ topic: r.topic, partition: r.partition, offset: r.from.toString() });
+  });
+}
+
+function fixedAssigner(byTopic: Map<string, PartitionRange[]>): kafkajs.PartitionAssigner {
+  const name = 'TasklogFixedRanges';
+  const assignment = Object.fromEntries([...byTopic].map(([topic, rs]) => [topic, rs.map((r) => r.partition)]));
+  return () => ({
+    name,
+    version: 1,
+    async assign({ members }) {
+      // The group is ours alone: its one member reads every listed partition.
+      return members.map((member, index) => ({
+        memberId: member.memberId,
+        memberAssignment: kafkajs.AssignerProtocol.MemberAssignment.encode({
+          version: 1,
+          assignment: index === 0 ? assignment : {},
+          userData: Buffer.alloc(0),
+        }),
+      }));
+    },
+    protocol({ topics }) {
+      return {
+        name,
+        metadata: kafkajs.AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
+      };
+    },
+  });
+}
+
+/** The high watermark of every partition of a topic (the end a reader reads to). */
+export async function highWatermarks(kafka: kafkajs.Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,37 @@
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+
+export interface TracingOptions {
+  readonly serviceName: string;
+  /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces; tracing is off without one. */
+  readonly otlpEndpoint: string | undefined;
+}
+
+export interface Tracing {
+  readonly enabled: boolean;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry Node SDK. Call it before the app's modules are
+ * imported (main.ts imports the app dynamically afterwards) so the HTTP
+ * instrumentation patches node:http before Fastify loads it. Without an
+ * endpoint nothing is started: no exporter retrying against a missing
+ * collector, and the API's no-op tracer costs nothing.
+ */
+export function startTracing(options: TracingOptions): Tracing {
+  if (!options.otlpEndpoint) return { enabled: false, shutdown: async () => undefined };
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName,
+    traceExporter: new OTLPTraceExporter({ url: options.otlpEndpoint }),
+    instrumentations: [new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => isProbe(req.url) })],
+  });
+  sdk.start();
+  return { enabled: true, shutdown: () => sdk.shutdown() };
+}
+
+// Probes and scrapes every few seconds would drown the useful traces.
+function isProbe(url: string | undefined): boolean {
+  return url !== undefined && (url.startsWith('/health') || url.startsWith('/metrics'));
+}
