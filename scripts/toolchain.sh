@@ -32,3 +32,4 @@ if ! tasklog_node_ok node; then
   export PATH="$TASKLOG_TOOLS/node/bin:$PATH"
 fi
 export PATH="$TASKLOG_ROOT/node_modules/.bin:$PATH"
+export KAFKAJS_NO_PARTITIONER_WARNING=1

@@ -46,7 +46,6 @@ export function httpSection(source: EnvSource) {
       trustProxy: env.bool('TRUST_PROXY', false),
       docsEnabled: env.bool('API_DOCS_ENABLED', true),
       logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-      otlpEndpoint: env.optional('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'),
     },
     source,
   );

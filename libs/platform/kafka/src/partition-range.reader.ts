@@ -156,8 +156,17 @@ export async function highWatermarks(kafka: kafkajs.Kafka, topic: string): Promi
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+      } catch (error) {
+        // A topic created a moment ago may not have elected its leaders yet.
+        const retriable = error instanceof kafkajs.KafkaJSError && error.retriable;
+        if (!retriable || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
   } finally {
     await admin.disconnect();
   }

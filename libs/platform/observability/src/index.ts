@@ -3,4 +3,4 @@
 export { createLogger, kafkaLogCreator, type Logger } from './logger.js';
 export { metricsRegistry, counter, histogram } from './metrics.registry.js';
 export { runWithRequestContext, currentRequestContext, correlationHeaders, type RequestContext } from './request-context.js';
-export { startTracing, type Tracing, type TracingOptions } from './tracing.js';
+export { startTracing, tracingSection, type Tracing, type TracingConfig, type TracingOptions } from './tracing.js';

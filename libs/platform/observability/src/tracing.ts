@@ -1,6 +1,19 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { env, readConfig, type EnvSource } from '@tasklog/platform/config';
+
+/** Read on its own, before the app is imported: tracing must start first. */
+export function tracingSection(source: EnvSource) {
+  return readConfig(
+    {
+      // OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces; unset = tracing off.
+      otlpEndpoint: env.optional('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'),
+    },
+    source,
+  );
+}
+export type TracingConfig = ReturnType<typeof tracingSection>;
 
 export interface TracingOptions {
   readonly serviceName: string;

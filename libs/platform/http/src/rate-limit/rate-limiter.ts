@@ -1,5 +1,6 @@
 import type { Redis } from '@tasklog/platform/redis';
 import { counter, type Logger } from '@tasklog/platform/observability';
+import { withTimeout } from '../with-timeout.js';
 
 export interface RateLimitRule {
   readonly limit: number;
@@ -60,7 +61,7 @@ export class RateLimiter {
   private async run(limiter: string, script: string, key: string, rule: RateLimitRule, headroom: number): Promise<RateLimitOutcome> {
     const windowMs = rule.windowSeconds * 1000;
     try {
-      const reply = await withTimeout(this.redis.eval(script, 1, `ratelimit:${limiter}:${key}`, windowMs), this.timeoutMs);
+      const reply = await withTimeout(this.redis.eval(script, 1, `ratelimit:${limiter}:${key}`, windowMs), this.timeoutMs, 'redis');
       const [count, ttl] = reply as [number, number];
       const resetSeconds = Math.max(1, Math.ceil((ttl > 0 ? ttl : windowMs) / 1000));
       return { kind: 'counted', allowed: count + headroom <= rule.limit, limit: rule.limit, remaining: Math.max(0, rule.limit - count - headroom), resetSeconds };
@@ -77,12 +78,4 @@ export class RateLimiter {
     this.lastWarnAt = now;
     this.logger.warn({ err: error instanceof Error ? error.message : String(error), limiter }, 'rate limiter unavailable: failing open');
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`redis did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,0 +1,177 @@
+// The command processor's consumer group on tasklog.task-commands.v1. At
+// every group join it fences the writers of the partitions it now owns and
+// rebuilds their state (reusing the state it has when the log has not moved
+// since), then decides each fetched batch through that partition's writer.
+import kafkajs from 'kafkajs';
+import type { CommandBus } from '@nestjs/cqrs';
+import { highWatermarks, type KafkaClient } from '@tasklog/platform/kafka';
+import type { Logger } from '@tasklog/platform/observability';
+import { recoverPartitions } from './partition-recovery.js';
+import type { PartitionState } from './partition-state.js';
+import { PartitionWriter } from './partition-writer.js';
+import type { ProcessorConfig } from './processor.config.js';
+import type { ProcessorMetrics } from './processor.metrics.js';
+
+export class CommandsConsumer {
+  private consumer: kafkajs.Consumer | null = null;
+  private readonly writers = new Map<number, Promise<PartitionWriter>>();
+  /** States kept across generations: reused when their partition's log has not moved. */
+  private readonly kept = new Map<number, PartitionState>();
+  private owned: number[] = [];
+  private ready = false;
+
+  constructor(
+    private readonly kafka: KafkaClient,
+    private readonly config: ProcessorConfig,
+    private readonly commandBus: CommandBus,
+    private readonly metrics: ProcessorMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /** True when every owned partition has caught up with the log. */
+  isReady(): boolean {
+    return this.consumer !== null && this.ready;
+  }
+
+  ownedPartitions(): readonly number[] {
+    return this.owned;
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.config.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: this.config.maxWaitTimeMs,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      allowAutoTopicCreation: false,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.logger.error({ err: payload.error?.message, restart: payload.restart }, 'command consumer crashed');
+      this.ready = false;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.config.topics.commands, fromBeginning: true });
+    this.consumer = consumer;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.config.kafka.partitions,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = null;
+    await this.dropAll();
+  }
+
+  private onJoin(assignment: Record<string, number[]>): void {
+    const owned = [...(assignment[this.config.topics.commands] ?? [])].sort((a, b) => a - b);
+    this.owned = owned;
+    this.ready = false;
+    this.metrics.ownedPartitions.set(owned.length);
+    const previous = [...this.writers.values()];
+    this.writers.clear();
+    const preparing = this.prepare(owned, previous);
+    for (const p of owned) this.setWriter(p, preparing.then((ws) => ws.get(p)!));
+    preparing.then(
+      () => {
+        this.ready = true;
+        this.logger.info({ partitions: owned }, 'owned partitions caught up');
+      },
+      (error: unknown) => this.logger.error({ err: String(error) }, 'partition recovery failed'),
+    );
+  }
+
+  /** Fences every owned partition, then rebuilds the states that are stale. */
+  private async prepare(owned: number[], previous: Promise<PartitionWriter>[]): Promise<Map<number, PartitionWriter>> {
+    for (const w of await Promise.allSettled(previous)) {
+      if (w.status === 'fulfilled') {
+        this.kept.set(w.value.partition, w.value.state);
+        await w.value.close();
+      }
+    }
+    for (const p of this.kept.keys()) if (!owned.includes(p)) this.kept.delete(p);
+    const started = performance.now();
+    const producers = new Map(
+      await Promise.all(owned.map(async (p) => [p, await PartitionWriter.fence(this.kafka, p, this.config)] as const)),
+    );
+    const ends = await highWatermarks(this.kafka, this.config.topics.events);
+    const stale = owned.filter((p) => this.kept.get(p)?.logEnd !== (ends.get(p) ?? 0n));
+    const recovered = await recoverPartitions(this.kafka, this.config.topics, stale, { window: this.config.recentResultsPerTask }, this.logger);
+    this.metrics.catchUpSeconds.observe((performance.now() - started) / 1000);
+    const deps = { config: this.config, commandBus: this.commandBus, metrics: this.metrics, logger: this.logger };
+    return new Map(
+      owned.map((p) => [p, PartitionWriter.open(producers.get(p)!, recovered.states.get(p) ?? this.kept.get(p)!, deps)]),
+    );
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: kafkajs.EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    const writer = await this.writer(batch.partition);
+    try {
+      await writer.handle(batch.messages);
+    } catch (error) {
+      await this.fail(batch.partition, writer, error);
+      throw error;
+    }
+    resolveOffset(batch.lastOffset());
+    await heartbeat();
+  }
+
+  /**
+   * After a failed transaction the writer and its state are suspect: an
+   * ambiguous error may have committed or not. Drop both, fence again and
+   * rebuild from the log; kafkajs then re-fetches from the last committed
+   * command offset.
+   */
+  private async fail(partition: number, writer: PartitionWriter, error: unknown): Promise<void> {
+    const fenced = error instanceof kafkajs.KafkaJSProtocolError && /FENCED|PRODUCER_FENCED/i.test(error.type);
+    this.metrics.failures.inc({ reason: fenced ? 'fenced' : 'error' });
+    this.logger.warn({ partition, err: String(error), fenced }, 'batch failed: rebuilding the partition writer');
+    await writer.close();
+    this.kept.delete(partition);
+    await this.setWriter(partition, this.prepareOne(partition)).catch(() => undefined);
+  }
+
+  private setWriter(partition: number, writer: Promise<PartitionWriter>): Promise<PartitionWriter> {
+    // Handled here so a failed preparation is not an unhandled rejection;
+    // the next batch of the partition sees it and prepares again.
+    writer.catch(() => undefined);
+    this.writers.set(partition, writer);
+    return writer;
+  }
+
+  private async writer(partition: number): Promise<PartitionWriter> {
+    const pending = this.writers.get(partition);
+    if (!pending) throw new Error(`partition ${partition} is not owned by this member`);
+    try {
+      return await pending;
+    } catch (error) {
+      this.logger.warn({ partition, err: String(error) }, 'partition writer unavailable: preparing it again');
+      return this.setWriter(partition, this.prepareOne(partition));
+    }
+  }
+
+  private async prepareOne(partition: number): Promise<PartitionWriter> {
+    const producer = await PartitionWriter.fence(this.kafka, partition, this.config);
+    const { states } = await recoverPartitions(this.kafka, this.config.topics, [partition], { window: this.config.recentResultsPerTask }, this.logger);
+    const deps = { config: this.config, commandBus: this.commandBus, metrics: this.metrics, logger: this.logger };
+    return PartitionWriter.open(producer, states.get(partition)!, deps);
+  }
+
+  private async dropAll(): Promise<void> {
+    const all = await Promise.allSettled([...this.writers.values()]);
+    this.writers.clear();
+    for (const w of all) if (w.status === 'fulfilled') await w.value.close();
+  }
+
+  /** The state of an owned partition (tests compare it with a full replay). */
+  async partitionState(partition: number): Promise<PartitionState | undefined> {
+    return (await this.writers.get(partition))?.state;
+  }
+}

@@ -1,0 +1,129 @@
+// The single writer of one partition of the event log. It owns the
+// partition's transactional producer (transactional.id tasklog-writer-<p>, so
+// a new owner fences the old one) and commits each batch of commands in one
+// Kafka transaction: the new events, the command results, due snapshots and
+// the command offsets. After any failure it is thrown away, never reused.
+import type kafkajs from 'kafkajs';
+import type { CommandBus } from '@nestjs/cqrs';
+import type { KafkaClient } from '@tasklog/platform/kafka';
+import type { Logger } from '@tasklog/platform/observability';
+import { decideBatch, type DecidedBatch } from './batch.decider.js';
+import type { PartitionState } from './partition-state.js';
+import type { ProcessorConfig } from './processor.config.js';
+import { snapshotRecords } from './snapshot.writer.js';
+import type { ProcessorMetrics } from './processor.metrics.js';
+
+export class PartitionWriter {
+  private constructor(
+    readonly partition: number,
+    private readonly producer: kafkajs.Producer,
+    readonly state: PartitionState,
+    private readonly deps: WriterDeps,
+  ) {}
+
+  /**
+   * Connects the partition's transactional producer. Initialising it bumps
+   * the producer epoch: the previous owner's open transaction is aborted and
+   * any later attempt of that owner fails as fenced.
+   */
+  static async fence(kafka: KafkaClient, partition: number, config: ProcessorConfig): Promise<kafkajs.Producer> {
+    const producer = kafka.producer({
+      transactionalId: `${config.transactionalIdPrefix}${partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 30_000,
+      allowAutoTopicCreation: false,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    await producer.connect();
+    const init = await producer.transaction();
+    await init.abort();
+    return producer;
+  }
+
+  static open(producer: kafkajs.Producer, state: PartitionState, deps: WriterDeps): PartitionWriter {
+    return new PartitionWriter(state.partition, producer, state, deps);
+  }
+
+  /** Decides the batch in order and commits everything it produced atomically. */
+  async handle(messages: readonly kafkajs.KafkaMessage[]): Promise<void> {
+    const { config, metrics } = this.deps;
+    const decided = await decideBatch(messages, this.state, this.deps);
+    const started = performance.now();
+    const tx = await this.producer.transaction();
+    try {
+      await this.appendEvents(tx, decided);
+      await this.sendRecords(tx, config.topics.results, decided.results());
+      if (decided.deadLetters.length > 0) await this.sendRecords(tx, config.topics.dlq, decided.deadLetters, false);
+      const snapshots = this.snapshotDue() ? snapshotRecords(this.state) : [];
+      await this.sendRecords(tx, config.topics.snapshots, snapshots);
+      await tx.sendOffsets({
+        consumerGroupId: config.groupId,
+        topics: [{ topic: config.topics.commands, partitions: [{ partition: this.partition, offset: decided.nextCommandOffset }] }],
+      });
+      await tx.commit();
+      // The commit marker takes one offset after our last event.
+      if (decided.events.length > 0) this.state.logEnd = this.state.nextEventOffset + 1n;
+      if (snapshots.length > 0) this.state.markSnapshotted(Date.now());
+    } catch (error) {
+      await tx.abort().catch(() => undefined);
+      throw error;
+    }
+    metrics.transactionSeconds.observe((performance.now() - started) / 1000);
+    metrics.batchSize.observe(messages.length);
+    decided.countOutcomes(metrics);
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  private async appendEvents(tx: kafkajs.Transaction, decided: DecidedBatch): Promise<void> {
+    if (decided.events.length === 0) return;
+    const [meta] = await tx.send({
+      topic: this.deps.config.topics.events,
+      acks: -1,
+      messages: decided.events.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: this.partition })),
+    });
+    if (!meta || meta.partition !== this.partition || meta.baseOffset === undefined) {
+      throw new Error(`append to partition ${this.partition} returned no offset`);
+    }
+    // One request, one partition: the records got consecutive offsets.
+    decided.assignOffsets(BigInt(meta.baseOffset));
+  }
+
+  private async sendRecords(
+    tx: kafkajs.Transaction,
+    topic: string,
+    records: readonly { key: string; value: Buffer; headers: Record<string, string>; partition?: number }[],
+    samePartition = true,
+  ): Promise<void> {
+    if (records.length === 0) return;
+    await tx.send({
+      topic,
+      acks: -1,
+      messages: records.map((r) => ({
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        ...(samePartition ? { partition: r.partition ?? this.partition } : {}),
+      })),
+    });
+  }
+
+  private snapshotDue(): boolean {
+    const { config } = this.deps;
+    const state = this.state;
+    if (state.changed.size === 0) return false;
+    return (
+      state.eventsSinceSnapshot >= config.snapshotEveryEvents || Date.now() - state.lastSnapshotAt >= config.snapshotEveryMs
+    );
+  }
+}
+
+export interface WriterDeps {
+  readonly config: ProcessorConfig;
+  readonly commandBus: CommandBus;
+  readonly metrics: ProcessorMetrics;
+  readonly logger: Logger;
+}

@@ -1,0 +1,36 @@
+// The command processor's one configuration schema, read at boot.
+import { env, kafkaSection, readConfig, type EnvSource } from '@tasklog/platform/config';
+import { TOPICS, dlqTopic } from '@tasklog/contracts';
+
+export function processorConfig(source: EnvSource) {
+  const kafka = kafkaSection(source);
+  const own = readConfig(
+    {
+      groupId: env.string('PROCESSOR_GROUP_ID', 'tasklog-command-processor'),
+      transactionalIdPrefix: env.string('PROCESSOR_TRANSACTIONAL_ID_PREFIX', 'tasklog-writer-'),
+      snapshotEveryEvents: env.int('PROCESSOR_SNAPSHOT_EVERY_EVENTS', 5000, { min: 1 }),
+      snapshotEveryMs: env.int('PROCESSOR_SNAPSHOT_EVERY_MS', 60_000, { min: 100 }),
+      recentResultsPerTask: env.int('PROCESSOR_RECENT_RESULTS_PER_TASK', 8, { min: 1, max: 100 }),
+      maxWaitTimeMs: env.int('PROCESSOR_FETCH_MAX_WAIT_MS', 10, { min: 1, max: 5000 }),
+      port: env.int('PROCESSOR_PORT', 3001, { min: 0, max: 65535 }),
+      host: env.string('PROCESSOR_HOST', '127.0.0.1'),
+      logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    },
+    source,
+  );
+  const prefix = kafka.topicPrefix;
+  return {
+    ...own,
+    kafka,
+    topics: {
+      commands: prefix + TOPICS.commands,
+      events: prefix + TOPICS.events,
+      snapshots: prefix + TOPICS.snapshots,
+      results: prefix + TOPICS.commandResults,
+      dlq: prefix + dlqTopic('command-processor'),
+    },
+  };
+}
+
+export type ProcessorConfig = ReturnType<typeof processorConfig>;
+export type ProcessorTopics = ProcessorConfig['topics'];
