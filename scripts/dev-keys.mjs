@@ -10,7 +10,10 @@ import { dirname, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const privatePath = resolve(root, process.env.JWT_PRIVATE_KEY_PATH || '.infra/keys/jwt-private.pem');
-const publicPath = resolve(root, (process.env.JWT_PUBLIC_KEY_PATH || '.infra/keys/jwt-public.pem').split(',')[0].trim());
+const publicPath = resolve(
+  root,
+  (process.env.JWT_PUBLIC_KEY_PATH || '.infra/keys/jwt-public.pem').split(',')[0].trim(),
+);
 
 function thumbprint(publicPem) {
   const { e, kty, n } = createPublicKey(publicPem).export({ format: 'jwk' });

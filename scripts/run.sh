@@ -109,6 +109,7 @@ main() {
     test:e2e) infra_up --quiet && build && tests --selectProjects e2e "$@" ;;
     bench) infra_up --quiet && build && node --enable-source-maps dist/bench/run.js "$@" ;;
     cli) build && cli "$@" ;;
+    generate) bash scripts/proto.sh generate ;;
     *) echo "usage: scripts/run.sh up|down|build|lint|test|test:unit|test:int|test:e2e|bench|cli" >&2; return 2 ;;
   esac
 }

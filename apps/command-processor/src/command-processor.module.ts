@@ -18,7 +18,11 @@ export const REGISTRY = Symbol('REGISTRY');
 export class CommandProcessorModule implements OnApplicationShutdown {
   constructor(@Inject(CommandsConsumer) private readonly consumer: CommandsConsumer) {}
 
-  static forConfig(config: ProcessorConfig, logger: Logger = createLogger('command-processor', config.logLevel)) {
+  static forConfig(
+    config: ProcessorConfig,
+    logger: Logger = createLogger('command-processor', config.logLevel),
+    onFatal?: (error: Error) => void,
+  ) {
     return {
       module: CommandProcessorModule,
       imports: [CqrsModule.forRoot()],
@@ -44,6 +48,7 @@ export class CommandProcessorModule implements OnApplicationShutdown {
               bus,
               processorMetrics(registry),
               logger,
+              onFatal,
             ),
         },
       ],

@@ -26,6 +26,8 @@ export class CommandsConsumer {
     private readonly commandBus: CommandBus,
     private readonly metrics: ProcessorMetrics,
     private readonly logger: Logger,
+    /** Called when the consumer stopped for good: the process should exit and be restarted. */
+    private readonly onFatal: (error: Error) => void = () => undefined,
   ) {}
 
   /** True when every owned partition has caught up with the log. */
@@ -51,6 +53,7 @@ export class CommandsConsumer {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.logger.error({ err: payload.error?.message, restart: payload.restart }, 'command consumer crashed');
       this.ready = false;
+      if (!payload.restart) this.onFatal(payload.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.config.topics.commands, fromBeginning: true });
@@ -112,12 +115,20 @@ export class CommandsConsumer {
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: kafkajs.EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
-    const writer = await this.writer(batch.partition);
-    try {
-      await writer.handle(batch.messages);
-    } catch (error) {
-      await this.fail(batch.partition, writer, error);
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      const writer = await this.writer(batch.partition);
+      try {
+        await writer.handle(batch.messages);
+        break;
+      } catch (error) {
+        await this.fail(batch.partition, writer, error);
+        // The rebuilt writer decides the same commands again: whatever the
+        // failed transaction did is either aborted or, if it did commit, in
+        // the rebuilt state, so retried commands are answered as repeats.
+        if (attempt >= 3 || !isRunning() || isStale()) {
+          throw new kafkajs.KafkaJSError(`batch of partition ${batch.partition} failed: ${String(error)}`, { retriable: true });
+        }
+      }
     }
     resolveOffset(batch.lastOffset());
     await heartbeat();

@@ -40,11 +40,11 @@ export async function provisionTopics(config: ProcessorConfig, logger: Logger): 
 
 export async function startProcessor(
   config: ProcessorConfig,
-  options: { http?: boolean; logger?: Logger } = {},
+  options: { http?: boolean; logger?: Logger; onFatal?: (error: Error) => void } = {},
 ): Promise<RunningProcessor> {
   const logger = options.logger ?? createLogger('command-processor', config.logLevel);
   await provisionTopics(config, logger);
-  const app = await NestFactory.createApplicationContext(CommandProcessorModule.forConfig(config, logger), {
+  const app = await NestFactory.createApplicationContext(CommandProcessorModule.forConfig(config, logger, options.onFatal), {
     logger: false,
   });
   app.enableShutdownHooks();

@@ -18,7 +18,7 @@ export function decideCreate(command: CreateTask, state: TaskState, at: string):
   const limits = rules.TASK_LIMITS;
   const created = {
     taskId: metadata.taskId,
-    ownerId: rules.requiredText(data.ownerId, 'ownerId', Number.MAX_SAFE_INTEGER, errors),
+    ownerId: rules.requiredText(data.ownerId, 'ownerId', limits.ownerIdMaxLength, errors),
     title: rules.requiredText(data.title, 'title', limits.titleMaxLength, errors),
     description: rules.optionalText(data.description, 'description', limits.descriptionMaxLength, errors),
     status: data.status === undefined ? 'NOT_STARTED' : rules.validStatus(data.status, 'status', errors),
@@ -44,7 +44,13 @@ export function decideUpdate(command: UpdateTaskDetails, state: ExistingTask, at
   const detailEvents: TaskEvent[] =
     Object.keys(changed).length === 0
       ? []
-      : [{ type: 'TaskDetailsUpdated', schemaVersion: 1, data: { taskId: state.taskId, changes: changed, updatedAt: at } }];
+      : [
+          {
+            type: 'TaskDetailsUpdated',
+            schemaVersion: 1,
+            data: { taskId: state.taskId, changes: changed, updatedAt: at },
+          },
+        ];
   return accepted(...detailEvents, ...statusEvents);
 }
 

@@ -5,14 +5,7 @@
 // that every reopening is an explicit fact in the log. docs/domain.md holds
 // the table, and a unit spec keeps it in step with this file.
 
-export const TASK_STATUSES = [
-  'NOT_STARTED',
-  'IN_PROGRESS',
-  'BLOCKED',
-  'DEFERRED',
-  'COMPLETED',
-  'CANCELLED',
-] as const;
+export const TASK_STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'BLOCKED', 'DEFERRED', 'COMPLETED', 'CANCELLED'] as const;
 
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 

@@ -63,13 +63,7 @@ export type RestoreTask = Command<'RestoreTask', Record<string, never>>;
 export type FireReminder = Command<'FireReminder', { readonly dueDate: string }>;
 
 export type TaskCommand =
-  | CreateTask
-  | UpdateTaskDetails
-  | ChangeTaskStatus
-  | CompleteTask
-  | DeleteTask
-  | RestoreTask
-  | FireReminder;
+  CreateTask | UpdateTaskDetails | ChangeTaskStatus | CompleteTask | DeleteTask | RestoreTask | FireReminder;
 
 export type TaskCommandType = TaskCommand['type'];
 

@@ -75,13 +75,7 @@ export type TaskReminderDue = Event<
 >;
 
 export type TaskEvent =
-  | TaskCreated
-  | TaskDetailsUpdated
-  | TaskStatusChanged
-  | TaskCompleted
-  | TaskDeleted
-  | TaskRestored
-  | TaskReminderDue;
+  TaskCreated | TaskDetailsUpdated | TaskStatusChanged | TaskCompleted | TaskDeleted | TaskRestored | TaskReminderDue;
 
 export type TaskEventType = TaskEvent['type'];
 

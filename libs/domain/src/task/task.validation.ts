@@ -7,6 +7,8 @@ import { isTaskStatus, type TaskStatus } from './task-status.machine.js';
 import type { CommandMetadata, TaskDetailsChanges } from './task.commands.js';
 
 export const TASK_LIMITS = {
+  /** Room for any identity provider's subject. */
+  ownerIdMaxLength: 255,
   titleMaxLength: 200,
   descriptionMaxLength: 5000,
   categoryMaxLength: 100,
@@ -20,7 +22,7 @@ export type FieldErrors = FieldError[];
 
 // Lone surrogates cannot be encoded as UTF-8 (protobuf strings) and NUL cannot
 // be stored in a PostgreSQL text column; both are refused at the door.
-const UNSTORABLE = /[\uD800-\uDFFF\u0000]/u;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 export function validateMetadata(metadata: CommandMetadata, errors: FieldErrors): void {
   for (const field of ['commandId', 'taskId', 'actorId'] as const) {
@@ -120,7 +122,8 @@ export function validDueDateOfReminder(value: unknown, errors: FieldErrors): str
 }
 
 function boundedText(value: string, field: string, max: number, errors: FieldErrors): string {
-  if (UNSTORABLE.test(value)) errors.push({ field, message: 'must not contain NUL or unpaired surrogates' });
+  if (LONE_SURROGATE.test(value) || value.includes('\u0000'))
+    errors.push({ field, message: 'must not contain NUL or unpaired surrogates' });
   if (codePoints(value) > max) errors.push({ field, message: `must be at most ${max} characters` });
   return value;
 }

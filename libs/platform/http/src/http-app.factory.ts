@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
-import type { FastifyInstance } from 'fastify';
+import { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '@tasklog/platform/observability';
 import type { HttpConfig } from './http.config.js';
 import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
@@ -21,7 +21,16 @@ export interface HttpAppOptions {
 /** Routes served outside /api/v1: probes and scrapes are not part of the versioned API. */
 const UNVERSIONED = ['health/live', 'health/ready', 'metrics'];
 
-const EXPOSED_HEADERS = ['X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Retry-After', 'ETag', 'Location'];
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'RateLimit-Policy',
+  'Retry-After',
+  'ETag',
+  'Location',
+];
 
 /**
  * Creates (does not start) an HTTP app on the shared edge: Fastify with the
@@ -30,11 +39,14 @@ const EXPOSED_HEADERS = ['X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining
  * details for every error, strict validation and the OpenAPI 3.1 document at
  * /docs and /docs-json. The root module must import HttpEdgeModule.forRoot().
  */
-export async function createHttpApp(rootModule: Type<unknown> | DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
+export async function createHttpApp(
+  rootModule: Type<unknown> | DynamicModule,
+  options: HttpAppOptions,
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger as never,
     genReqId: requestIdOf,
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: options.config.bodyLimitBytes,
     trustProxy: options.config.trustProxy,
   });
@@ -49,7 +61,10 @@ export async function createHttpApp(rootModule: Type<unknown> | DynamicModule, o
   app.useGlobalFilters(new ProblemDetailsFilter(options.logger));
   app.useGlobalPipes(createValidationPipe());
   await app.register(helmet as never, { contentSecurityPolicy: { directives: docsFriendlyCsp } });
-  app.enableCors({ origin: options.config.corsOrigins.length > 0 ? options.config.corsOrigins : false, exposedHeaders: EXPOSED_HEADERS });
+  app.enableCors({
+    origin: options.config.corsOrigins.length > 0 ? options.config.corsOrigins : false,
+    exposedHeaders: EXPOSED_HEADERS,
+  });
   if (options.config.docsEnabled) serveDocs(app, options.docs);
   return app;
 }
@@ -83,5 +98,8 @@ function serveDocs(app: NestFastifyApplication, docs: HttpAppOptions['docs']): v
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('api-key')
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+    jsonDocumentUrl: 'docs-json',
+    useGlobalPrefix: false,
+  });
 }

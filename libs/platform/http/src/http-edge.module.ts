@@ -58,7 +58,10 @@ export class HttpEdgeModule {
         { provide: EDGE_OPTIONS, useValue: options },
         { provide: JwtVerifier, useValue: options.jwt },
         { provide: ApiKeyStore, useValue: new ApiKeyStore(options.orm, options.logger) },
-        { provide: RateLimitPolicy, useValue: new RateLimitPolicy(new RateLimiter(options.redis, options.logger), options.rateLimits) },
+        {
+          provide: RateLimitPolicy,
+          useValue: new RateLimitPolicy(new RateLimiter(options.redis, options.logger), options.rateLimits),
+        },
         { provide: READINESS_CHECKS, useValue: options.readiness },
         OwnershipRegistry,
         HttpEdgeLifecycle,

@@ -2,12 +2,31 @@
 // security is the same everywhere: problem details, validation, request ids,
 // authentication (JWT + API keys), scopes, ownership, rate limits, health,
 // metrics, and the app factory that puts them together.
-export { authSection, httpSection, rateLimitSection, type AuthConfig, type HttpConfig, type RateLimitConfig } from './http.config.js';
+export {
+  authSection,
+  httpSection,
+  rateLimitSection,
+  type AuthConfig,
+  type HttpConfig,
+  type RateLimitConfig,
+} from './http.config.js';
 export { createHttpApp, type HttpAppOptions } from './http-app.factory.js';
 export { HttpEdgeModule, type HttpEdgeOptions } from './http-edge.module.js';
 
-export { PROBLEM_CATALOGUE, PROBLEM_TYPE_BASE, isProblemCode, problemType, type ProblemCode } from './problems/problem.catalogue.js';
-export { ProblemException, problem, problems, type FieldProblem, type ProblemBody } from './problems/problem.exception.js';
+export {
+  PROBLEM_CATALOGUE,
+  PROBLEM_TYPE_BASE,
+  isProblemCode,
+  problemType,
+  type ProblemCode,
+} from './problems/problem.catalogue.js';
+export {
+  ProblemException,
+  problem,
+  problems,
+  type FieldProblem,
+  type ProblemBody,
+} from './problems/problem.exception.js';
 export { ProblemDetailsFilter, PROBLEM_CONTENT_TYPE } from './problems/problem-details.filter.js';
 export { createValidationPipe } from './problems/validation.pipe.js';
 

@@ -2,5 +2,10 @@
 // correlation ids, one prom-client registry per process, OpenTelemetry setup.
 export { createLogger, kafkaLogCreator, type Logger } from './logger.js';
 export { metricsRegistry, counter, histogram } from './metrics.registry.js';
-export { runWithRequestContext, currentRequestContext, correlationHeaders, type RequestContext } from './request-context.js';
+export {
+  runWithRequestContext,
+  currentRequestContext,
+  correlationHeaders,
+  type RequestContext,
+} from './request-context.js';
 export { startTracing, tracingSection, type Tracing, type TracingConfig, type TracingOptions } from './tracing.js';

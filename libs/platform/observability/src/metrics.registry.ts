@@ -1,4 +1,11 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type HistogramConfiguration } from 'prom-client';
+import {
+  Counter,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type CounterConfiguration,
+  type HistogramConfiguration,
+} from 'prom-client';
 
 /**
  * The one prom-client registry of the process, with the default Node.js

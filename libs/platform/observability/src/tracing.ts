@@ -38,6 +38,9 @@ export function startTracing(options: TracingOptions): Tracing {
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     traceExporter: new OTLPTraceExporter({ url: options.otlpEndpoint }),
+    // Metrics are prom-client's (/metrics) and logs pino's: the SDK exports traces only.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => isProbe(req.url) })],
   });
   sdk.start();

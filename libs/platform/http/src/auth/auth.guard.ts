@@ -32,7 +32,7 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    if (this.metadata<boolean>(PUBLIC_ROUTE, context)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & EdgeRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     await this.limits.refuseBlockedAddress(request, reply);
@@ -45,9 +45,14 @@ export class AuthGuard implements CanActivate {
     }
     request.principal = principal.value;
     await this.limits.limitPrincipal(principal.value, reply);
-    const required = this.reflector.getAllAndOverride<Scope[]>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]) ?? [];
-    if (!hasScopes(principal.value, required)) throw problems.forbidden(`This operation needs the scope ${required.join(' and ')}`);
+    const required = this.metadata<Scope[]>(REQUIRED_SCOPES, context) ?? [];
+    if (!hasScopes(principal.value, required))
+      throw problems.forbidden(`This operation needs the scope ${required.join(' and ')}`);
     return true;
+  }
+
+  private metadata<T>(key: string, context: ExecutionContext): T | undefined {
+    return this.reflector.getAllAndOverride<T>(key, [context.getHandler(), context.getClass()]);
   }
 
   private async authenticate(request: FastifyRequest): Promise<Attempt> {

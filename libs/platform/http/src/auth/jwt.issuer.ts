@@ -16,7 +16,10 @@ export interface TokenRequest {
  * tokens come from an identity provider that signs with the same kind of key;
  * this exists so a developer and the tests can get one without it.
  */
-export async function issueToken(config: Pick<AuthConfig, 'privateKeyPath' | 'issuer' | 'audience'>, request: TokenRequest): Promise<string> {
+export async function issueToken(
+  config: Pick<AuthConfig, 'privateKeyPath' | 'issuer' | 'audience'>,
+  request: TokenRequest,
+): Promise<string> {
   const signing = await loadSigningKey(config.privateKeyPath);
   return new SignJWT({ scope: request.scopes.join(' ') })
     .setProtectedHeader({ alg: JWT_ALGORITHM, kid: request.kid ?? signing.kid, typ: 'JWT' })

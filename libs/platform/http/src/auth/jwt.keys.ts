@@ -24,11 +24,18 @@ export async function loadVerificationKeys(paths: readonly string[]): Promise<Ve
 
 async function loadKeyFile(path: string): Promise<VerificationKey[]> {
   const text = await readFile(resolve(path), 'utf8').catch((error: unknown) => {
-    throw new Error(`cannot read JWT public key ${path} (run \`node scripts/dev-keys.mjs\` for development keys)`, { cause: error });
+    throw new Error(`cannot read JWT public key ${path} (run \`node scripts/dev-keys.mjs\` for development keys)`, {
+      cause: error,
+    });
   });
   if (text.trimStart().startsWith('{')) {
     const jwks = JSON.parse(text) as { keys?: JWK[] };
-    return Promise.all((jwks.keys ?? []).map(async (jwk) => ({ kid: jwk.kid ?? (await thumbprint(jwk)), key: (await importJWK(jwk, JWT_ALGORITHM)) as CryptoKey })));
+    return Promise.all(
+      (jwks.keys ?? []).map(async (jwk) => ({
+        kid: jwk.kid ?? (await thumbprint(jwk)),
+        key: (await importJWK(jwk, JWT_ALGORITHM)) as CryptoKey,
+      })),
+    );
   }
   const key = await importSPKI(text, JWT_ALGORITHM, { extractable: true });
   return [{ kid: await thumbprint(await exportJWK(key)), key }];

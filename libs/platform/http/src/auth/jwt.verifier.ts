@@ -4,10 +4,14 @@ import { JWT_ALGORITHM, loadVerificationKeys, type VerificationKey } from './jwt
 import { isScope, type Principal, type Scope } from './principal.js';
 
 /** Why a token was refused: a metric label and a log field, never shown to the client. */
-export type TokenRejection = 'malformed' | 'algorithm' | 'unknown_kid' | 'signature' | 'expired' | 'not_yet_valid' | 'claims';
+export type TokenRejection =
+  'malformed' | 'algorithm' | 'unknown_kid' | 'signature' | 'expired' | 'not_yet_valid' | 'claims';
 
 export class TokenRejectedError extends Error {
-  constructor(readonly reason: TokenRejection, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: TokenRejection,
+    options?: { cause?: unknown },
+  ) {
     super(`token rejected: ${reason}`, options);
     this.name = 'TokenRejectedError';
   }

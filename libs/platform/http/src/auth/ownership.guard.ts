@@ -20,7 +20,8 @@ interface OwnedResourceMeta {
  * only its owner (or admin) may reach: the global OwnershipGuard answers 404
  * for anyone else before the handler runs.
  */
-export const OwnedResource = (kind: string, param = 'id') => SetMetadata(OWNED_RESOURCE, { kind, param } satisfies OwnedResourceMeta);
+export const OwnedResource = (kind: string, param = 'id') =>
+  SetMetadata(OWNED_RESOURCE, { kind, param } satisfies OwnedResourceMeta);
 
 /** Where each module registers how to find the owner of its kind of resource (e.g. 'task' from the read model). */
 @Injectable()
@@ -48,7 +49,10 @@ export class OwnershipGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const meta = this.reflector.getAllAndOverride<OwnedResourceMeta | undefined>(OWNED_RESOURCE, [context.getHandler(), context.getClass()]);
+    const meta = this.reflector.getAllAndOverride<OwnedResourceMeta | undefined>(OWNED_RESOURCE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (!meta) return true;
     const request = context.switchToHttp().getRequest<EdgeRequest & { params: Record<string, string> }>();
     const principal = request.principal;

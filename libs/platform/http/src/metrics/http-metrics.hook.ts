@@ -22,7 +22,11 @@ const total = counter({
  */
 export function registerHttpMetrics(instance: FastifyInstance): void {
   instance.addHook('onResponse', (request, reply, done) => {
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) };
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status_code: String(reply.statusCode),
+    };
     duration.observe(labels, reply.elapsedTime / 1000);
     total.inc(labels);
     done();

@@ -35,7 +35,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (error instanceof HttpException && error.getStatus() < 500) return fromHttpException(error);
     const log = request.log ?? this.logger;
     log.error({ err: error }, 'unhandled error');
-    if (error instanceof HttpException && error.getStatus() === 503) return problem('SERVICE.UNAVAILABLE', error.message);
+    if (error instanceof HttpException && error.getStatus() === 503)
+      return problem('SERVICE.UNAVAILABLE', error.message);
     return problem('INTERNAL', 'An unexpected error occurred; quote the requestId when reporting it');
   }
 }

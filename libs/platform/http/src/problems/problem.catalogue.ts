@@ -19,7 +19,6 @@ export const PROBLEM_CATALOGUE = {
   'REQUEST.VALIDATION': { status: 400, title: 'Invalid request', slug: 'validation' },
   'REQUEST.MALFORMED': { status: 400, title: 'Malformed request', slug: 'malformed-request' },
   'REQUEST.NOT_FOUND': { status: 404, title: 'No such endpoint', slug: 'endpoint-not-found' },
-  'REQUEST.METHOD_NOT_ALLOWED': { status: 405, title: 'Method not allowed', slug: 'method-not-allowed' },
   'REQUEST.TOO_LARGE': { status: 413, title: 'Request body too large', slug: 'request-too-large' },
   'REQUEST.UNSUPPORTED_MEDIA_TYPE': { status: 415, title: 'Unsupported media type', slug: 'unsupported-media-type' },
   'API_KEY.NOT_FOUND': { status: 404, title: 'API key not found', slug: 'api-key-not-found' },
@@ -29,7 +28,11 @@ export const PROBLEM_CATALOGUE = {
   'TASK.ALREADY_EXISTS': { status: 409, title: 'Task already exists', slug: 'task-already-exists' },
   'TASK.DELETED': { status: 409, title: 'Task is deleted', slug: 'task-deleted' },
   'TASK.VALIDATION': { status: 400, title: 'Invalid task', slug: 'task-validation' },
-  'IDEMPOTENCY.KEY_REUSED': { status: 422, title: 'Idempotency key reused with another request', slug: 'idempotency-key-reused' },
+  'IDEMPOTENCY.KEY_REUSED': {
+    status: 422,
+    title: 'Idempotency key reused with another request',
+    slug: 'idempotency-key-reused',
+  },
   'SERVICE.UNAVAILABLE': { status: 503, title: 'Service unavailable', slug: 'service-unavailable' },
   INTERNAL: { status: 500, title: 'Internal error', slug: 'internal' },
 } as const satisfies Record<string, CatalogueEntry>;
@@ -51,7 +54,6 @@ export function codeForStatus(status: number): ProblemCode {
     401: 'AUTH.UNAUTHENTICATED',
     403: 'AUTH.FORBIDDEN',
     404: 'REQUEST.NOT_FOUND',
-    405: 'REQUEST.METHOD_NOT_ALLOWED',
     413: 'REQUEST.TOO_LARGE',
     415: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
     429: 'RATE_LIMITED',

@@ -61,5 +61,6 @@ export const problems = {
     problem('REQUEST.VALIDATION', `Invalid ${errors.map((e) => e.field).join(', ')}`, { errors }),
   taskNotFound: (taskId: string) => problem('TASK.NOT_FOUND', `Task ${taskId} does not exist`),
   apiKeyNotFound: (id: string) => problem('API_KEY.NOT_FOUND', `API key ${id} does not exist`),
-  unavailable: (detail: string, extensions?: Record<string, unknown>) => problem('SERVICE.UNAVAILABLE', detail, extensions),
+  unavailable: (detail: string, extensions?: Record<string, unknown>) =>
+    problem('SERVICE.UNAVAILABLE', detail, extensions),
 };

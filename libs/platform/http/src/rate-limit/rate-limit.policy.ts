@@ -47,7 +47,11 @@ export class RateLimitPolicy {
 
 const tooManyFailures = 'Too many failed authentication attempts from this address';
 
-function setHeaders(reply: FastifyReply, outcome: Extract<RateLimitOutcome, { kind: 'counted' }>, rule: RateLimitRule): void {
+function setHeaders(
+  reply: FastifyReply,
+  outcome: Extract<RateLimitOutcome, { kind: 'counted' }>,
+  rule: RateLimitRule,
+): void {
   reply.header('ratelimit-limit', String(outcome.limit));
   reply.header('ratelimit-remaining', String(outcome.remaining));
   reply.header('ratelimit-reset', String(outcome.resetSeconds));

@@ -8,7 +8,13 @@ export interface RateLimitRule {
 }
 
 export type RateLimitOutcome =
-  | { readonly kind: 'counted'; readonly allowed: boolean; readonly limit: number; readonly remaining: number; readonly resetSeconds: number }
+  | {
+      readonly kind: 'counted';
+      readonly allowed: boolean;
+      readonly limit: number;
+      readonly remaining: number;
+      readonly resetSeconds: number;
+    }
   | { readonly kind: 'unavailable' };
 
 // One round trip: count the hit and start the window on the first one. The
@@ -58,13 +64,29 @@ export class RateLimiter {
     return this.run(limiter, PEEK_SCRIPT, key, rule, 1);
   }
 
-  private async run(limiter: string, script: string, key: string, rule: RateLimitRule, headroom: number): Promise<RateLimitOutcome> {
+  private async run(
+    limiter: string,
+    script: string,
+    key: string,
+    rule: RateLimitRule,
+    headroom: number,
+  ): Promise<RateLimitOutcome> {
     const windowMs = rule.windowSeconds * 1000;
     try {
-      const reply = await withTimeout(this.redis.eval(script, 1, `ratelimit:${limiter}:${key}`, windowMs), this.timeoutMs, 'redis');
+      const reply = await withTimeout(
+        this.redis.eval(script, 1, `ratelimit:${limiter}:${key}`, windowMs),
+        this.timeoutMs,
+        'redis',
+      );
       const [count, ttl] = reply as [number, number];
       const resetSeconds = Math.max(1, Math.ceil((ttl > 0 ? ttl : windowMs) / 1000));
-      return { kind: 'counted', allowed: count + headroom <= rule.limit, limit: rule.limit, remaining: Math.max(0, rule.limit - count - headroom), resetSeconds };
+      return {
+        kind: 'counted',
+        allowed: count + headroom <= rule.limit,
+        limit: rule.limit,
+        remaining: Math.max(0, rule.limit - count - headroom),
+        resetSeconds,
+      };
     } catch (error) {
       this.reportFailOpen(limiter, error);
       return { kind: 'unavailable' };
@@ -76,6 +98,9 @@ export class RateLimiter {
     const now = Date.now();
     if (now - this.lastWarnAt < 10_000) return;
     this.lastWarnAt = now;
-    this.logger.warn({ err: error instanceof Error ? error.message : String(error), limiter }, 'rate limiter unavailable: failing open');
+    this.logger.warn(
+      { err: error instanceof Error ? error.message : String(error), limiter },
+      'rate limiter unavailable: failing open',
+    );
   }
 }

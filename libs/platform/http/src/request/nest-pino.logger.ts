@@ -29,7 +29,12 @@ export class NestPinoLogger implements LoggerService {
     this.write('fatal', message, context);
   }
 
-  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, context?: string, stack?: string): void {
+  private write(
+    level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal',
+    message: unknown,
+    context?: string,
+    stack?: string,
+  ): void {
     const logger = currentRequestContext()?.logger ?? this.root;
     const fields = { component: 'nest', ...(context ? { context } : {}), ...(stack ? { stack } : {}) };
     if (message instanceof Error) logger[level]({ ...fields, err: message }, message.message);

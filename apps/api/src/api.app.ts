@@ -1,0 +1,48 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createKafka } from '@tasklog/platform/kafka';
+import { createLogger, type Logger } from '@tasklog/platform/observability';
+import { createOrm, migrate } from '@tasklog/platform/postgres';
+import { createRedis } from '@tasklog/platform/redis';
+import { JwtVerifier, createHttpApp, kafkaCheck, postgresCheck, redisCheck } from '@tasklog/platform/http';
+import type { ApiConfig } from './api.config.js';
+import { ApiModule } from './api.module.js';
+
+/**
+ * Builds the API app (not listening yet): opens its clients, migrates its
+ * schema (idempotent), and composes the edge. main.ts and the e2e tests both
+ * start the API through here; `app.close()` closes every client.
+ */
+export async function createApiApp(
+  config: ApiConfig,
+  logger: Logger = createLogger('api', config.http.logLevel),
+): Promise<NestFastifyApplication> {
+  const jwt = await JwtVerifier.create(config.auth);
+  const orm = await createOrm(config.postgres, logger);
+  const redis = createRedis(config.redis, logger);
+  try {
+    await migrate(orm, config.postgres.schema);
+    const kafka = createKafka(config.kafka, logger);
+    const module = ApiModule.forRoot({
+      logger,
+      orm,
+      redis,
+      jwt,
+      rateLimits: config.rateLimits,
+      readiness: [postgresCheck(orm), redisCheck(redis), kafkaCheck(kafka)],
+      onShutdown: [async () => void redis.disconnect(), () => orm.close(true)],
+    });
+    return await createHttpApp(module, {
+      config: config.http,
+      logger,
+      docs: {
+        title: 'Tasklog API',
+        description: 'Event-sourced task management. Errors are RFC 9457 problems: see docs/errors.md.',
+        version: '1',
+      },
+    });
+  } catch (error) {
+    redis.disconnect();
+    await orm.close(true);
+    throw error;
+  }
+}

@@ -1,0 +1,18 @@
+// The API's one typed configuration schema (STYLE.md rule 6), read at boot.
+// Every variable and its default is listed in docs/configuration.md.
+import { kafkaSection, postgresSection, redisSection, type EnvSource } from '@tasklog/platform/config';
+import { authSection, httpSection, rateLimitSection } from '@tasklog/platform/http';
+import { tracingSection } from '@tasklog/platform/observability';
+
+export function apiConfig(source: EnvSource) {
+  return {
+    http: httpSection(source),
+    auth: authSection(source),
+    rateLimits: rateLimitSection(source),
+    postgres: postgresSection(source),
+    redis: redisSection(source),
+    kafka: kafkaSection(source),
+    tracing: tracingSection(source),
+  };
+}
+export type ApiConfig = ReturnType<typeof apiConfig>;
