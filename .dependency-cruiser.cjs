@@ -6,13 +6,13 @@ module.exports = {
       name: 'domain-is-pure',
       comment: 'libs/domain holds pure deciders: no framework, Kafka, SQL, Redis or any other package.',
       severity: 'error',
-      from: { path: '^libs/domain/' },
+      from: { path: '^libs/domain/src/' },
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'] },
     },
     {
       name: 'domain-imports-only-domain',
       severity: 'error',
-      from: { path: '^libs/domain/' },
+      from: { path: '^libs/domain/src/' },
       to: { path: '^(apps|libs/(?!domain/))' },
     },
     {
@@ -46,6 +46,10 @@ module.exports = {
     exclude: { path: '^(dist|\\.tools|\\.cache)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
   },
 };

@@ -39,7 +39,11 @@ export function printTable(scenario: string, rows: readonly BenchRow[]): void {
   const lines = rows.map((r) => [r.metric, formatValue(r.value), r.unit, r.target ?? '', r.note ?? '']);
   const header = ['metric', 'value', 'unit', 'target', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (cols: string[]) =>
+    cols
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`\n${scenario}\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
   for (const l of lines) process.stdout.write(`${fmt(l)}\n`);
 }

@@ -16,11 +16,13 @@ if (values.list) {
 }
 
 const wanted: BenchScenario[] =
-  positionals.length === 0 ? [...scenarios] : positionals.map((name) => {
-    const found = scenarios.find((s) => s.name === name);
-    if (!found) throw new Error(`unknown scenario ${name}; try --list`);
-    return found;
-  });
+  positionals.length === 0
+    ? [...scenarios]
+    : positionals.map((name) => {
+        const found = scenarios.find((s) => s.name === name);
+        if (!found) throw new Error(`unknown scenario ${name}; try --list`);
+        return found;
+      });
 
 const resultsDir = join(import.meta.dirname, '..', '..', 'bench', 'results');
 for (const scenario of wanted) {

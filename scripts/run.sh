@@ -23,9 +23,12 @@ ensure_deps() {
   want="$(sha256sum package-lock.json | cut -c1-16)"
   [ -f node_modules/.tasklog-lock ] && have="$(cat node_modules/.tasklog-lock)"
   if [ "$want" != "$have" ]; then
-    step "npm ci (Node $(node --version))"
-    npm ci --no-audit --no-fund --loglevel=error
-    echo "$want" >node_modules/.tasklog-lock
+    step "npm install from the lock (Node $(node --version))"
+    # npm ci refuses this lock: the registry snapshot lacks the other platforms'
+    # optional binaries (e.g. @swc/core-darwin-*), so npm leaves them out of it.
+    # npm install with the committed lock installs the same versions.
+    npm install --no-audit --no-fund --loglevel=error
+    sha256sum package-lock.json | cut -c1-16 >node_modules/.tasklog-lock
   fi
 }
 

@@ -15,7 +15,8 @@ import {
 import { DecideTask } from './decide-task.command.js';
 import { deadLetter, undecodableResult } from './dead-letter.js';
 import type { PartitionState } from './partition-state.js';
-import type { WriterDeps } from './partition-writer.js';
+import type { CommandBus } from '@nestjs/cqrs';
+import type { Logger } from '@tasklog/platform/observability';
 import type { ProcessorMetrics } from './processor.metrics.js';
 import { SOURCE } from './snapshot.writer.js';
 import { uuidv7 } from './uuid-v7.js';
@@ -46,7 +47,10 @@ export class DecidedBatch {
     for (const answer of this.answers) {
       const { outcome } = answer.result;
       if (answer.lastEventIndex === undefined || outcome.kind !== 'accepted') continue;
-      answer.result = { ...answer.result, outcome: { ...outcome, offset: (baseOffset + BigInt(answer.lastEventIndex)).toString() } };
+      answer.result = {
+        ...answer.result,
+        outcome: { ...outcome, offset: (baseOffset + BigInt(answer.lastEventIndex)).toString() },
+      };
       this.state.remember(answer.result);
     }
   }
@@ -54,7 +58,11 @@ export class DecidedBatch {
   results(): KafkaRecord[] {
     const time = new Date().toISOString();
     return this.answers.map((a) =>
-      commandResultRecord(a.result, { source: SOURCE, time, ...(a.correlationId ? { correlationId: a.correlationId } : {}) }),
+      commandResultRecord(a.result, {
+        source: SOURCE,
+        time,
+        ...(a.correlationId ? { correlationId: a.correlationId } : {}),
+      }),
     );
   }
 
@@ -70,7 +78,7 @@ export class DecidedBatch {
 export async function decideBatch(
   messages: readonly kafkajs.KafkaMessage[],
   state: PartitionState,
-  deps: Pick<WriterDeps, 'commandBus' | 'logger'>,
+  deps: { readonly commandBus: CommandBus; readonly logger: Logger },
 ): Promise<DecidedBatch> {
   const batch = new DecidedBatch(state);
   for (const message of messages) {
@@ -78,7 +86,10 @@ export async function decideBatch(
     let command: TaskCommand;
     let traceparent: string | undefined;
     try {
-      ({ command, attributes: { traceparent } } = readTaskCommandRecord(message));
+      ({
+        command,
+        attributes: { traceparent },
+      } = readTaskCommandRecord(message));
     } catch (error) {
       const result = undecodableResult(message, error);
       deps.logger.warn({ offset: message.offset, err: String(error) }, 'undecodable command dead-lettered');
@@ -96,7 +107,7 @@ async function decideOne(
   state: PartitionState,
   command: TaskCommand,
   traceparent: string | undefined,
-  deps: Pick<WriterDeps, 'commandBus'>,
+  deps: { readonly commandBus: CommandBus },
 ): Promise<void> {
   const { commandId, taskId, correlationId } = command.metadata;
   const base = { commandType: command.type, ...(correlationId ? { correlationId } : {}) };

@@ -80,7 +80,11 @@ export class CommandsConsumer {
     const previous = [...this.writers.values()];
     this.writers.clear();
     const preparing = this.prepare(owned, previous);
-    for (const p of owned) this.setWriter(p, preparing.then((ws) => ws.get(p)!));
+    for (const p of owned)
+      this.setWriter(
+        p,
+        preparing.then((ws) => ws.get(p)!),
+      );
     preparing.then(
       () => {
         this.ready = true;
@@ -105,15 +109,30 @@ export class CommandsConsumer {
     );
     const ends = await highWatermarks(this.kafka, this.config.topics.events);
     const stale = owned.filter((p) => this.kept.get(p)?.logEnd !== (ends.get(p) ?? 0n));
-    const recovered = await recoverPartitions(this.kafka, this.config.topics, stale, { window: this.config.recentResultsPerTask }, this.logger);
+    const recovered = await recoverPartitions(
+      this.kafka,
+      this.config.topics,
+      stale,
+      { window: this.config.recentResultsPerTask },
+      this.logger,
+    );
     this.metrics.catchUpSeconds.observe((performance.now() - started) / 1000);
     const deps = { config: this.config, commandBus: this.commandBus, metrics: this.metrics, logger: this.logger };
     return new Map(
-      owned.map((p) => [p, PartitionWriter.open(producers.get(p)!, recovered.states.get(p) ?? this.kept.get(p)!, deps)]),
+      owned.map((p) => [
+        p,
+        PartitionWriter.open(producers.get(p)!, recovered.states.get(p) ?? this.kept.get(p)!, deps),
+      ]),
     );
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: kafkajs.EachBatchPayload): Promise<void> {
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: kafkajs.EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       const writer = await this.writer(batch.partition);
@@ -126,7 +145,9 @@ export class CommandsConsumer {
         // failed transaction did is either aborted or, if it did commit, in
         // the rebuilt state, so retried commands are answered as repeats.
         if (attempt >= 3 || !isRunning() || isStale()) {
-          throw new kafkajs.KafkaJSError(`batch of partition ${batch.partition} failed: ${String(error)}`, { retriable: true });
+          throw new kafkajs.KafkaJSError(`batch of partition ${batch.partition} failed: ${String(error)}`, {
+            retriable: true,
+          });
         }
       }
     }
@@ -170,7 +191,13 @@ export class CommandsConsumer {
 
   private async prepareOne(partition: number): Promise<PartitionWriter> {
     const producer = await PartitionWriter.fence(this.kafka, partition, this.config);
-    const { states } = await recoverPartitions(this.kafka, this.config.topics, [partition], { window: this.config.recentResultsPerTask }, this.logger);
+    const { states } = await recoverPartitions(
+      this.kafka,
+      this.config.topics,
+      [partition],
+      { window: this.config.recentResultsPerTask },
+      this.logger,
+    );
     const deps = { config: this.config, commandBus: this.commandBus, metrics: this.metrics, logger: this.logger };
     return PartitionWriter.open(producer, states.get(partition)!, deps);
   }

@@ -37,7 +37,12 @@ export async function recoverPartitions(
   let eventsReplayed = 0;
   await readPartitionRanges(
     kafka,
-    partitions.map((p) => ({ topic: topics.events, partition: p, from: states.get(p)!.nextEventOffset, end: ends.get(p) ?? 0n })),
+    partitions.map((p) => ({
+      topic: topics.events,
+      partition: p,
+      from: states.get(p)!.nextEventOffset,
+      end: ends.get(p) ?? 0n,
+    })),
     {
       timeoutMs: 600_000,
       onBatch: (messages) => {
@@ -56,7 +61,10 @@ export async function recoverPartitions(
     state.logEnd = state.nextEventOffset;
   }
   const durationMs = performance.now() - started;
-  logger?.info({ partitions, snapshotsLoaded, eventsReplayed, durationMs: Math.round(durationMs) }, 'partitions recovered');
+  logger?.info(
+    { partitions, snapshotsLoaded, eventsReplayed, durationMs: Math.round(durationMs) },
+    'partitions recovered',
+  );
   return { states, snapshotsLoaded, eventsReplayed, durationMs };
 }
 

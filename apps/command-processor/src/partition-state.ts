@@ -1,7 +1,14 @@
 // The in-memory state of one partition of the event log: every task in it,
 // the outcomes of each task's latest commands (the idempotency window), and
 // the position up to which the log has been folded in.
-import { evolve, initialState, type ExistingTask, type RecordedEvent, type TaskEvent, type TaskState } from '@tasklog/domain';
+import {
+  evolve,
+  initialState,
+  type ExistingTask,
+  type RecordedEvent,
+  type TaskEvent,
+  type TaskState,
+} from '@tasklog/domain';
 import { toTaskRepresentation, type CommandResult, type TaskSnapshot } from '@tasklog/contracts';
 
 interface TaskEntry {
@@ -103,7 +110,11 @@ export class PartitionState {
     for (const taskId of this.changed) {
       const entry = this.tasks.get(taskId);
       if (entry?.state.exists) {
-        snapshots.push({ state: entry.state, recentCommandResults: entry.recent, lastEventOffset: entry.lastEventOffset });
+        snapshots.push({
+          state: entry.state,
+          recentCommandResults: entry.recent,
+          lastEventOffset: entry.lastEventOffset,
+        });
       }
     }
     return snapshots;

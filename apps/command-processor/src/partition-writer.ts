@@ -59,7 +59,12 @@ export class PartitionWriter {
       await this.sendRecords(tx, config.topics.snapshots, snapshots);
       await tx.sendOffsets({
         consumerGroupId: config.groupId,
-        topics: [{ topic: config.topics.commands, partitions: [{ partition: this.partition, offset: decided.nextCommandOffset }] }],
+        topics: [
+          {
+            topic: config.topics.commands,
+            partitions: [{ partition: this.partition, offset: decided.nextCommandOffset }],
+          },
+        ],
       });
       await tx.commit();
       // The commit marker takes one offset after our last event.
@@ -83,7 +88,12 @@ export class PartitionWriter {
     const [meta] = await tx.send({
       topic: this.deps.config.topics.events,
       acks: -1,
-      messages: decided.events.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: this.partition })),
+      messages: decided.events.map((r) => ({
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        partition: this.partition,
+      })),
     });
     if (!meta || meta.partition !== this.partition || meta.baseOffset === undefined) {
       throw new Error(`append to partition ${this.partition} returned no offset`);
@@ -116,7 +126,8 @@ export class PartitionWriter {
     const state = this.state;
     if (state.changed.size === 0) return false;
     return (
-      state.eventsSinceSnapshot >= config.snapshotEveryEvents || Date.now() - state.lastSnapshotAt >= config.snapshotEveryMs
+      state.eventsSinceSnapshot >= config.snapshotEveryEvents ||
+      Date.now() - state.lastSnapshotAt >= config.snapshotEveryMs
     );
   }
 }

@@ -44,9 +44,12 @@ export async function startProcessor(
 ): Promise<RunningProcessor> {
   const logger = options.logger ?? createLogger('command-processor', config.logLevel);
   await provisionTopics(config, logger);
-  const app = await NestFactory.createApplicationContext(CommandProcessorModule.forConfig(config, logger, options.onFatal), {
-    logger: false,
-  });
+  const app = await NestFactory.createApplicationContext(
+    CommandProcessorModule.forConfig(config, logger, options.onFatal),
+    {
+      logger: false,
+    },
+  );
   app.enableShutdownHooks();
   const consumer = app.get(CommandsConsumer);
   await consumer.start();

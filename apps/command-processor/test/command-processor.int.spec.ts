@@ -33,7 +33,10 @@ describe('command processor (real broker)', () => {
     const outcomes = [ra!.outcome, rb!.outcome];
     expect(outcomes.filter((o) => o.kind === 'accepted')).toHaveLength(1);
     const rejected = outcomes.find((o) => o.kind === 'rejected');
-    expect(rejected).toMatchObject({ kind: 'rejected', rejection: { code: 'TASK.VERSION_CONFLICT', currentVersion: 2 } });
+    expect(rejected).toMatchObject({
+      kind: 'rejected',
+      rejection: { code: 'TASK.VERSION_CONFLICT', currentVersion: 2 },
+    });
   });
 
   it('answers a command id sent three times with one event and three identical outcomes', async () => {
@@ -61,7 +64,9 @@ describe('command processor (real broker)', () => {
     if (result!.outcome.kind !== 'accepted') return;
     const events = await fx.readEvents();
     const last = events.find(
-      (e) => e.partition === (result!.outcome as { partition: number }).partition && e.offset.toString() === (result!.outcome as { offset: string }).offset,
+      (e) =>
+        e.partition === (result!.outcome as { partition: number }).partition &&
+        e.offset.toString() === (result!.outcome as { offset: string }).offset,
     );
     expect(last?.recorded.metadata).toMatchObject({ causationId: complete.metadata.commandId, version: 2 });
     expect(last?.recorded.event.type).toBe('TaskCompleted');
@@ -70,7 +75,9 @@ describe('command processor (real broker)', () => {
   it('answers an undecodable command as rejected, dead-letters it, and keeps the partition moving', async () => {
     const commandId = randomUUID();
     const taskId = randomUUID();
-    await fx.sendRaw([{ key: taskId, value: Buffer.from('not protobuf'), headers: { ce_id: commandId, ce_subject: taskId } }]);
+    await fx.sendRaw([
+      { key: taskId, value: Buffer.from('not protobuf'), headers: { ce_id: commandId, ce_subject: taskId } },
+    ]);
     const after = commands.create(taskId);
     await fx.send([after]);
     const [[bad], [good]] = await fx.results.waitFor([commandId, after.metadata.commandId]);
@@ -87,7 +94,10 @@ describe('command processor (real broker)', () => {
     await fx.results.waitFor(updates.map((c) => c.metadata.commandId));
     const partitions = [0, 1, 2];
     const fromSnapshots = await recoverPartitions(fx.kafka, fx.config.topics, partitions, { window: 8 });
-    const fullReplay = await recoverPartitions(fx.kafka, fx.config.topics, partitions, { window: 8, ignoreSnapshots: true });
+    const fullReplay = await recoverPartitions(fx.kafka, fx.config.topics, partitions, {
+      window: 8,
+      ignoreSnapshots: true,
+    });
     expect(fromSnapshots.snapshotsLoaded).toBeGreaterThan(0);
     expect(fromSnapshots.eventsReplayed).toBeLessThan(fullReplay.eventsReplayed);
     for (const p of partitions) {
@@ -100,7 +110,10 @@ describe('command processor (real broker)', () => {
   it('fences a zombie writer: its open transaction is aborted and never visible to read_committed readers', async () => {
     const zombie = await PartitionWriter.fence(fx.kafka, 0, fx.config);
     const tx = await zombie.transaction();
-    await tx.send({ topic: fx.config.topics.events, messages: [{ partition: 0, key: 'zombie', value: Buffer.from('zombie event') }] });
+    await tx.send({
+      topic: fx.config.topics.events,
+      messages: [{ partition: 0, key: 'zombie', value: Buffer.from('zombie event') }],
+    });
     // A new owner of partition 0 initialises the same transactional id.
     const owner = await PartitionWriter.fence(fx.kafka, 0, fx.config);
     await expect(tx.commit()).rejects.toThrow(/fenced|epoch|PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/i);
@@ -118,9 +131,13 @@ async function readRaw(fx: ProcessorFixture, topic: string) {
   const { highWatermarks, readPartitionRanges } = await import('@tasklog/platform/kafka');
   const ends = await highWatermarks(fx.kafka, topic);
   const out: import('kafkajs').KafkaMessage[] = [];
-  await readPartitionRanges(fx.kafka, [...ends].map(([partition, end]) => ({ topic, partition, from: 0n, end })), {
-    onBatch: (messages) => void out.push(...messages.map((m) => m.message)),
-  });
+  await readPartitionRanges(
+    fx.kafka,
+    [...ends].map(([partition, end]) => ({ topic, partition, from: 0n, end })),
+    {
+      onBatch: (messages) => void out.push(...messages.map((m) => m.message)),
+    },
+  );
   return out;
 }
 

@@ -111,7 +111,8 @@ export async function readAll(kafka: kafkajs.Kafka, topic: string): Promise<Logg
     [...ends].map(([partition, end]) => ({ topic, partition, from: 0n, end })),
     {
       onBatch: (messages) => {
-        for (const m of messages) events.push({ ...readTaskEventRecord(m.message), partition: m.partition, offset: m.offset });
+        for (const m of messages)
+          events.push({ ...readTaskEventRecord(m.message), partition: m.partition, offset: m.offset });
       },
     },
   );
@@ -128,7 +129,11 @@ export async function waitUntil(check: () => boolean, timeoutMs: number, what: s
 
 /** Command builders with fresh ids and the current time. */
 export const commands = {
-  create(taskId = randomUUID(), owner = 'user-1', extra: Partial<Extract<TaskCommand, { type: 'CreateTask' }>['data']> = {}): TaskCommand {
+  create(
+    taskId = randomUUID(),
+    owner = 'user-1',
+    extra: Partial<Extract<TaskCommand, { type: 'CreateTask' }>['data']> = {},
+  ): TaskCommand {
     return {
       type: 'CreateTask',
       data: { ownerId: owner, title: `Task ${taskId.slice(0, 8)}`, ...extra },

@@ -26,7 +26,9 @@ export const provisionCommand: CliCommand = {
           dlqConsumers: [...DLQ_CONSUMERS, 'command-processor'],
         }),
       );
-      print(`topics: ${report.created.length} created, ${report.existing.length} present, ${report.reconfigured.length} reconfigured`);
+      print(
+        `topics: ${report.created.length} created, ${report.existing.length} present, ${report.reconfigured.length} reconfigured`,
+      );
     } finally {
       await admin.disconnect();
     }

@@ -3,4 +3,11 @@
 // reported at once, and nothing else in the code base reads process.env.
 export { ConfigError, readConfig, env } from './env.reader.js';
 export type { EnvSource, Field } from './env.reader.js';
-export { kafkaSection, postgresSection, redisSection, type KafkaConfig, type PostgresConfig, type RedisConfig } from './sections.js';
+export {
+  kafkaSection,
+  postgresSection,
+  redisSection,
+  type KafkaConfig,
+  type PostgresConfig,
+  type RedisConfig,
+} from './sections.js';

@@ -28,7 +28,10 @@ function silenceKafkajsTimerWarning(): void {
   });
 }
 
-export function createKafka(config: Pick<KafkaConfig, 'brokers' | 'clientId' | 'connectionTimeoutMs' | 'requestTimeoutMs'>, logger: Logger): KafkaClient {
+export function createKafka(
+  config: Pick<KafkaConfig, 'brokers' | 'clientId' | 'connectionTimeoutMs' | 'requestTimeoutMs'>,
+  logger: Logger,
+): KafkaClient {
   silenceKafkajsTimerWarning();
   return new kafkajs.Kafka({
     clientId: config.clientId,

@@ -47,7 +47,11 @@ describe('Kafka broker (real, local)', () => {
 
   it('shows a read_committed consumer only the committed transaction', async () => {
     const topic = topics.topics[1]!;
-    const producer = kafka.producer({ transactionalId: uniqueName('smoke-tx'), idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({
+      transactionalId: uniqueName('smoke-tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     const aborted = await producer.transaction();
     await aborted.send({ topic, messages: [{ key: 'k', value: 'aborted' }] });

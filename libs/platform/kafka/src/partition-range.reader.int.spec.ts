@@ -10,7 +10,11 @@ describe('readPartitionRanges (real broker)', () => {
   beforeAll(async () => {
     topics = await createTestTopics(kafka, ['ranges'], 3);
     topic = topics.topics[0]!;
-    const producer = kafka.producer({ transactionalId: uniqueName('ranges'), idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({
+      transactionalId: uniqueName('ranges'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     for (let round = 0; round < 3; round++) {
       const tx = await producer.transaction();

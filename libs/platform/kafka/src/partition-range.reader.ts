@@ -112,7 +112,8 @@ function consumeUntilEnd(consumer: kafkajs.Consumer, ranges: readonly PartitionR
           for (const message of batch.messages) {
             const offset = BigInt(message.offset);
             // A fetch issued before the seek took effect starts at 0: skip it.
-            if (offset >= from && offset < end) messages.push({ topic: batch.topic, partition: batch.partition, offset, message });
+            if (offset >= from && offset < end)
+              messages.push({ topic: batch.topic, partition: batch.partition, offset, message });
           }
           if (messages.length > 0) await options.onBatch(messages);
         },

@@ -20,7 +20,11 @@ export interface ProvisionReport {
  * move keys to other partitions and break the one-writer-per-partition rule,
  * so a mismatch is an error an operator has to resolve.
  */
-export async function ensureTopics(admin: kafkajs.Admin, specs: readonly TopicSpec[], logger?: Logger): Promise<ProvisionReport> {
+export async function ensureTopics(
+  admin: kafkajs.Admin,
+  specs: readonly TopicSpec[],
+  logger?: Logger,
+): Promise<ProvisionReport> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length > 0) {
@@ -54,7 +58,11 @@ async function reconcile(admin: kafkajs.Admin, specs: readonly TopicSpec[]): Pro
   }
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: specs.map((s) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name: s.name, configNames: Object.keys(s.config) })),
+    resources: specs.map((s) => ({
+      type: kafkajs.ConfigResourceTypes.TOPIC,
+      name: s.name,
+      configNames: Object.keys(s.config),
+    })),
   });
   const drifted = specs.filter((spec) => {
     const resource = described.resources.find((r) => r.resourceName === spec.name);

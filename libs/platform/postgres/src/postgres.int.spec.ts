@@ -33,18 +33,24 @@ describe('PostgreSQL through MikroORM (real, local)', () => {
   it('writes rows with the Kysely builder inside a transaction, and rolls back on error', async () => {
     await db.orm.em.transactional(async (em) => {
       await em
-        .getKysely<{ projection_offsets: { projection: string; topic: string; partition: number; next_offset: number } }>()
+        .getKysely<{
+          projection_offsets: { projection: string; topic: string; partition: number; next_offset: number };
+        }>()
         .insertInto('projection_offsets')
         .values({ projection: 'smoke', topic: 't', partition: 0, next_offset: 7 })
         .execute();
     });
     await expect(
       db.orm.em.transactional(async (em) => {
-        await em.execute(`insert into projection_offsets (projection, topic, partition, next_offset) values ('smoke', 't', 1, 9)`);
+        await em.execute(
+          `insert into projection_offsets (projection, topic, partition, next_offset) values ('smoke', 't', 1, 9)`,
+        );
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');
-    const rows = await db.orm.em.getConnection().execute('select next_offset from projection_offsets where projection = ? order by partition', ['smoke']);
+    const rows = await db.orm.em
+      .getConnection()
+      .execute('select next_offset from projection_offsets where projection = ? order by partition', ['smoke']);
     expect(rows).toEqual([{ next_offset: '7' }]);
   });
 });
