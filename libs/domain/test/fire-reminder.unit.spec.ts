@@ -6,7 +6,7 @@ import { T0, at, commands, events, given, meta } from '@tasklog/testing';
 const DUE = at(60);
 const created = events.created({ dueDate: DUE, warningOffset: 30 });
 const fire = (issuedAtMinutes: number, dueDate = DUE) =>
-  commands.fireReminder(dueDate, meta({ issuedAt: at(issuedAtMinutes), actorId: 'scheduler' }));
+  commands.fireReminder(dueDate, meta({ issuedAt: at(issuedAtMinutes), actorId: 'scheduler', actorIsAdmin: true }));
 
 describe('FireReminder', () => {
   it('fires when the reminder is due', () => {

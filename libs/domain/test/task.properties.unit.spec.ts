@@ -56,7 +56,9 @@ describe('Task decider properties', () => {
         const decision = decide(commands.at(-1)!, state);
         if (decision.kind === 'rejected') {
           ctx.log(decision.rejection.code);
-          expect(decision.rejection.currentVersion).toBe(state.version);
+          // NOT_FOUND says nothing about a task that exists for someone else.
+          const expected = decision.rejection.code === 'TASK.NOT_FOUND' ? 0 : state.version;
+          expect(decision.rejection.currentVersion).toBe(expected);
         }
       }),
       { numRuns: 300 },
@@ -80,7 +82,7 @@ describe('Task decider properties', () => {
           }
         }
       }),
-      { numRuns: 500, seed: 42 },
+      { numRuns: 800, seed: 7 },
     );
     expect([...seen].sort()).toEqual(
       [

@@ -50,7 +50,8 @@ const arbMetadata = (taskId: string): fc.Arbitrary<CommandMetadata> =>
     .record({
       commandId: arbId,
       taskId: fc.constant(taskId),
-      actorId: fc.constantFrom('user-1', 'user-2', 'scheduler'),
+      // Mostly the owner, sometimes another user (NOT_FOUND) or the scheduler.
+      actorId: fc.constantFrom('user-1', 'user-1', 'user-1', 'user-2', 'scheduler'),
       issuedAt: arbIssuedAt,
       // Mostly absent, so that sequences get past the version check.
       expectedVersion: fc.option(fc.nat({ max: 6 }), { freq: 4, nil: undefined }),
@@ -58,6 +59,8 @@ const arbMetadata = (taskId: string): fc.Arbitrary<CommandMetadata> =>
     })
     .map(({ expectedVersion, correlationId, ...rest }) => ({
       ...rest,
+      // The scheduler acts on every user's tasks; users only on their own.
+      ...(rest.actorId === 'scheduler' ? { actorIsAdmin: true } : {}),
       ...(expectedVersion === undefined ? {} : { expectedVersion }),
       ...(correlationId === undefined ? {} : { correlationId }),
     }));
@@ -91,7 +94,12 @@ export function arbCommand(taskId: string = TASK_ID): fc.Arbitrary<TaskCommand> 
     fc.record({ type: fc.constant('CompleteTask' as const), data: fc.constant({}), metadata }),
     fc.record({ type: fc.constant('DeleteTask' as const), data: fc.constant({}), metadata }),
     fc.record({ type: fc.constant('RestoreTask' as const), data: fc.constant({}), metadata }),
-    fc.record({ type: fc.constant('FireReminder' as const), data: fc.record({ dueDate: arbDueDate }), metadata }),
+    fc.record({
+      type: fc.constant('FireReminder' as const),
+      data: fc.record({ dueDate: arbDueDate }),
+      // Reminders come from the scheduler, which acts on every user's tasks.
+      metadata: metadata.map((m) => ({ ...m, actorId: 'scheduler', actorIsAdmin: true })),
+    }),
   );
 }
 

@@ -116,6 +116,7 @@ function metadataToProto(metadata: CommandMetadata): pb.CommandMetadata {
     issuedAt: toTimestamp(metadata.issuedAt, 'metadata.issuedAt'),
     expectedVersion: metadata.expectedVersion,
     correlationId: metadata.correlationId,
+    actorIsAdmin: metadata.actorIsAdmin ?? false,
   });
 }
 
@@ -127,5 +128,6 @@ function metadataFromProto(metadata: pb.CommandMetadata): CommandMetadata {
     issuedAt: fromTimestamp(metadata.issuedAt, 'metadata.issuedAt'),
     ...(metadata.expectedVersion === undefined ? {} : { expectedVersion: metadata.expectedVersion }),
     ...(metadata.correlationId === undefined ? {} : { correlationId: metadata.correlationId }),
+    ...(metadata.actorIsAdmin ? { actorIsAdmin: true } : {}),
   };
 }

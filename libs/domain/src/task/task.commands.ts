@@ -12,6 +12,11 @@ export interface CommandMetadata {
   /** From If-Match: reject unless the task is at exactly this version. */
   readonly expectedVersion?: number;
   readonly correlationId?: string;
+  /**
+   * The actor may act on any user's task (the admin scope, the scheduler).
+   * Anyone else acting on a task they do not own is told it does not exist.
+   */
+  readonly actorIsAdmin?: boolean;
 }
 
 /**

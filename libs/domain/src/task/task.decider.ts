@@ -48,8 +48,9 @@ function decideOnExisting(command: Exclude<TaskCommand, { type: 'CreateTask' }>,
 }
 
 function guardExisting(command: TaskCommand, state: TaskState): Rejection | null {
-  const { taskId, expectedVersion } = command.metadata;
-  if (!state.exists) return rejections.notFound(taskId);
+  const { taskId, expectedVersion, actorId, actorIsAdmin } = command.metadata;
+  // Another user's task is indistinguishable from a missing one (never a 403).
+  if (!state.exists || (state.ownerId !== actorId && actorIsAdmin !== true)) return rejections.notFound(taskId);
   if (state.taskId !== taskId) {
     return rejections.validation([{ field: 'metadata.taskId', message: 'does not match the task' }], state.version);
   }
