@@ -8,6 +8,9 @@
 #   scripts/infra.sh logs [svc]     the last lines of kafka | postgres | redis
 #   scripts/infra.sh reset --yes    down, then delete Kafka/Redis data and the
 #                                   tasklog databases
+#   scripts/infra.sh kafka-up|kafka-down
+#                                   only the broker (tests start a private one with
+#                                   TASKLOG_INFRA_DIR, KAFKA_PORT, KAFKA_CONTROLLER_PORT)
 #
 # Every command is idempotent. Services already answering on their port are
 # used as they are and never stopped. Where a Docker engine answers,
@@ -15,7 +18,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-INFRA="$ROOT/.infra"
+INFRA="${TASKLOG_INFRA_DIR:-$ROOT/.infra}"
 CACHE="$ROOT/.cache"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
@@ -279,6 +282,8 @@ main() {
   case "$cmd" in
     up) up ;;
     down) down ;;
+    kafka-up) source "$ROOT/scripts/toolchain.sh"; kafka_up ;;
+    kafka-down) kafka_down ;;
     status) source "$ROOT/scripts/toolchain.sh"; status ;;
     logs) logs "$@" ;;
     reset) source "$ROOT/scripts/toolchain.sh"; reset "$@" ;;
