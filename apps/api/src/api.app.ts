@@ -6,6 +6,9 @@ import { createRedis } from '@tasklog/platform/redis';
 import { JwtVerifier, createHttpApp, kafkaCheck, postgresCheck, redisCheck } from '@tasklog/platform/http';
 import type { ApiConfig } from './api.config.js';
 import { ApiModule } from './api.module.js';
+import type { ApiDeps } from './api.deps.js';
+import { CommandsModule } from './commands/commands.module.js';
+import { QueriesModule } from './queries/queries.module.js';
 
 /**
  * Builds the API app (not listening yet): opens its clients, migrates its
@@ -22,15 +25,28 @@ export async function createApiApp(
   try {
     await migrate(orm, config.postgres.schema);
     const kafka = createKafka(config.kafka, logger);
-    const module = ApiModule.forRoot({
-      logger,
-      orm,
-      redis,
-      jwt,
-      rateLimits: config.rateLimits,
-      readiness: [postgresCheck(orm), redisCheck(redis), kafkaCheck(kafka)],
-      onShutdown: [async () => void redis.disconnect(), () => orm.close(true)],
-    });
+    const hooks: (() => Promise<void>)[] = [];
+    const deps: ApiDeps = { config, kafka, orm, redis, logger, onShutdown: (hook) => void hooks.push(hook) };
+    const features = [CommandsModule.forRoot(deps), QueriesModule.forRoot(deps)];
+    const module = ApiModule.forRoot(
+      {
+        logger,
+        orm,
+        redis,
+        jwt,
+        rateLimits: config.rateLimits,
+        readiness: [postgresCheck(orm), redisCheck(redis), kafkaCheck(kafka)],
+        // Feature hooks first (they use the clients), then the clients.
+        onShutdown: [
+          async () => {
+            for (const hook of hooks.reverse()) await hook();
+          },
+          async () => void redis.disconnect(),
+          () => orm.close(true),
+        ],
+      },
+      features,
+    );
     return await createHttpApp(module, {
       config: config.http,
       logger,

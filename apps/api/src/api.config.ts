@@ -3,6 +3,8 @@
 import { kafkaSection, postgresSection, redisSection, type EnvSource } from '@tasklog/platform/config';
 import { authSection, httpSection, rateLimitSection } from '@tasklog/platform/http';
 import { tracingSection } from '@tasklog/platform/observability';
+import { commandsSection } from './commands/commands.config.js';
+import { queriesSection } from './queries/queries.config.js';
 
 export function apiConfig(source: EnvSource) {
   return {
@@ -13,6 +15,8 @@ export function apiConfig(source: EnvSource) {
     redis: redisSection(source),
     kafka: kafkaSection(source),
     tracing: tracingSection(source),
+    commands: commandsSection(source),
+    queries: queriesSection(source),
   };
 }
 export type ApiConfig = ReturnType<typeof apiConfig>;

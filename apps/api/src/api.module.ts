@@ -6,10 +6,10 @@ import { MeHttpController } from './me.http.controller.js';
 /** The API deployable: the shared edge plus the API's own controllers (the commands and queries modules join here). */
 @Module({})
 export class ApiModule {
-  static forRoot(edge: HttpEdgeOptions): DynamicModule {
+  static forRoot(edge: HttpEdgeOptions, features: DynamicModule[] = []): DynamicModule {
     return {
       module: ApiModule,
-      imports: [HttpEdgeModule.forRoot(edge)],
+      imports: [HttpEdgeModule.forRoot(edge), ...features],
       controllers: [MeHttpController, ApiKeysHttpController],
     };
   }
