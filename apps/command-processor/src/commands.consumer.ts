@@ -45,8 +45,8 @@ export class CommandsConsumer {
       readUncommitted: false,
       maxWaitTimeInMs: this.config.maxWaitTimeMs,
       maxBytesPerPartition: 4 * 1024 * 1024,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.config.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(this.config.sessionTimeoutMs / 3)),
       allowAutoTopicCreation: false,
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment));
