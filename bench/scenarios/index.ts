@@ -1,5 +1,7 @@
 import type { BenchScenario } from '../bench.harness.js';
 import { kafkaProducerBench } from './kafka-producer.bench.js';
+import { commandProcessorBench } from './command-processor.bench.js';
+import { httpCommandsBench } from './http-commands.bench.js';
 
 /** Every scenario; later capabilities add theirs here. */
-export const scenarios: readonly BenchScenario[] = [kafkaProducerBench];
+export const scenarios: readonly BenchScenario[] = [kafkaProducerBench, commandProcessorBench, httpCommandsBench];

@@ -90,6 +90,8 @@ export async function startTestApi(
     JWT_PUBLIC_KEY_PATH: keys.publicPath,
     JWT_PRIVATE_KEY_PATH: keys.privatePath,
     PORT: '0',
+    // A free port per API: tests start several in one process.
+    GRPC_PORT: '0',
     ...options.env,
   });
   const { logger, lines } = capturingLogger();

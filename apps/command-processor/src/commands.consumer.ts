@@ -133,26 +133,39 @@ export class CommandsConsumer {
     isRunning,
     isStale,
   }: kafkajs.EachBatchPayload): Promise<void> {
-    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    const size = this.config.maxCommandsPerTransaction;
+    for (let start = 0; start < batch.messages.length; start += size) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(start, start + size);
+      await this.handleChunk(batch.partition, chunk, isRunning, isStale);
+      resolveOffset(chunk.at(-1)!.offset);
+      await heartbeat();
+    }
+  }
+
+  private async handleChunk(
+    partition: number,
+    messages: kafkajs.KafkaMessage[],
+    isRunning: () => boolean,
+    isStale: () => boolean,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const writer = await this.writer(batch.partition);
+      const writer = await this.writer(partition);
       try {
-        await writer.handle(batch.messages);
-        break;
+        await writer.handle(messages);
+        return;
       } catch (error) {
-        await this.fail(batch.partition, writer, error);
+        await this.fail(partition, writer, error);
         // The rebuilt writer decides the same commands again: whatever the
         // failed transaction did is either aborted or, if it did commit, in
         // the rebuilt state, so retried commands are answered as repeats.
         if (attempt >= 3 || !isRunning() || isStale()) {
-          throw new kafkajs.KafkaJSError(`batch of partition ${batch.partition} failed: ${String(error)}`, {
+          throw new kafkajs.KafkaJSError(`batch of partition ${partition} failed: ${String(error)}`, {
             retriable: true,
           });
         }
       }
     }
-    resolveOffset(batch.lastOffset());
-    await heartbeat();
   }
 
   /**

@@ -13,6 +13,8 @@ import type { ProcessorConfig } from './processor.config.js';
 import { snapshotRecords } from './snapshot.writer.js';
 import type { ProcessorMetrics } from './processor.metrics.js';
 
+const SEND_CHUNK = 500;
+
 export class PartitionWriter {
   private constructor(
     readonly partition: number,
@@ -108,17 +110,19 @@ export class PartitionWriter {
     records: readonly { key: string; value: Buffer; headers: Record<string, string>; partition?: number }[],
     samePartition = true,
   ): Promise<void> {
-    if (records.length === 0) return;
-    await tx.send({
-      topic,
-      acks: -1,
-      messages: records.map((r) => ({
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-        ...(samePartition ? { partition: r.partition ?? this.partition } : {}),
-      })),
-    });
+    // Several sends of bounded size: one transaction, no oversized record batch.
+    for (let start = 0; start < records.length; start += SEND_CHUNK) {
+      await tx.send({
+        topic,
+        acks: -1,
+        messages: records.slice(start, start + SEND_CHUNK).map((r) => ({
+          key: r.key,
+          value: r.value,
+          headers: r.headers,
+          ...(samePartition ? { partition: r.partition ?? this.partition } : {}),
+        })),
+      });
+    }
   }
 
   private snapshotDue(): boolean {

@@ -12,6 +12,8 @@ export function processorConfig(source: EnvSource) {
       snapshotEveryMs: env.int('PROCESSOR_SNAPSHOT_EVERY_MS', 60_000, { min: 100 }),
       recentResultsPerTask: env.int('PROCESSOR_RECENT_RESULTS_PER_TASK', 8, { min: 1, max: 100 }),
       maxWaitTimeMs: env.int('PROCESSOR_FETCH_MAX_WAIT_MS', 10, { min: 1, max: 5000 }),
+      // Bounds one transaction's records, so no record batch outgrows the broker's limit.
+      maxCommandsPerTransaction: env.int('PROCESSOR_MAX_COMMANDS_PER_TRANSACTION', 500, { min: 1, max: 5000 }),
       sessionTimeoutMs: env.int('PROCESSOR_SESSION_TIMEOUT_MS', 30_000, { min: 6000 }),
       port: env.int('PROCESSOR_PORT', 3001, { min: 0, max: 65535 }),
       host: env.string('PROCESSOR_HOST', '127.0.0.1'),

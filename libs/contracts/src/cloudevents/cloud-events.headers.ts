@@ -76,7 +76,12 @@ export function buildCloudEventHeaders(input: CloudEventInput): Record<string, s
 }
 
 export function parseCloudEventHeaders(headers: KafkaHeadersLike | undefined): CloudEventAttributes {
-  const read = (name: string): string | undefined => headerText(headers ?? {}, name);
+  // Each header decoded once: this runs for every record every consumer reads.
+  const cache = new Map<string, string | undefined>();
+  const read = (name: string): string | undefined => {
+    if (!cache.has(name)) cache.set(name, headerText(headers ?? {}, name));
+    return cache.get(name);
+  };
   const missing = REQUIRED.filter((name) => !read(HEADER[name]));
   if (missing.length > 0) {
     throw new CloudEventHeaderError(`missing CloudEvents header(s): ${missing.map((name) => HEADER[name]).join(', ')}`);
@@ -115,5 +120,5 @@ export function headerText(headers: KafkaHeadersLike, name: string): string | un
     if (value.length > 1) throw new CloudEventHeaderError(`header ${name} appears ${value.length} times`);
     return headerText({ [name]: value[0] }, name);
   }
-  return Buffer.from(value as Uint8Array).toString('utf8');
+  return Buffer.isBuffer(value) ? value.toString('utf8') : Buffer.from(value as Uint8Array).toString('utf8');
 }

@@ -5,6 +5,11 @@
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
 
+// Instants repeat a lot (every event of a command shares one): a bounded
+// memo of texts already known to be canonical skips the Date round trip.
+const recentCanonical = new Set<string>();
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 // From the Unix epoch (a reminder an offset before an instant stays
 // representable) to the last instant google.protobuf.Timestamp can carry.
 const MIN_MS = Date.parse('1970-01-01T00:00:00.000Z');
@@ -16,6 +21,17 @@ const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
  * Stricter than Date.parse, which rolls 2024-02-31 over into March.
  */
 export function parseInstant(text: string): string | null {
+  // Fast path: most instants are already canonical (every decoded Timestamp
+  // is); the round trip through Date also rejects impossible calendar dates.
+  if (recentCanonical.has(text)) return text;
+  if (CANONICAL.test(text)) {
+    const ms = Date.parse(text);
+    if (ms >= MIN_MS && ms <= MAX_MS && new Date(ms).toISOString() === text) {
+      if (recentCanonical.size >= 4096) recentCanonical.clear();
+      recentCanonical.add(text);
+      return text;
+    }
+  }
   const match = ISO_DATE_TIME.exec(text);
   if (!match) return null;
   const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = match.slice(1).map(toNumber);

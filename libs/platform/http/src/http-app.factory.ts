@@ -30,6 +30,11 @@ const EXPOSED_HEADERS = [
   'Retry-After',
   'ETag',
   'Location',
+  // Command answers (apps/api commands module).
+  'X-Consistency-Token',
+  'X-Command-Id',
+  'Idempotent-Replayed',
+  'Preference-Applied',
 ];
 
 /**

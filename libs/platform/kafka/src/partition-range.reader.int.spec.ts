@@ -49,4 +49,32 @@ describe('readPartitionRanges (real broker)', () => {
     expect(values(1)).toEqual(['ok-1-1', 'ok-1-2']);
     expect(values(2)).toEqual([]);
   });
+
+  it('hands every record out exactly once when the range takes many fetches', async () => {
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const values = Array.from({ length: 2000 }, (_, i) => `many-${i}`);
+    await producer.send({ topic, messages: values.map((value) => ({ partition: 2, value })) });
+    await producer.disconnect();
+    const ends = await highWatermarks(kafka, topic);
+    const seen: string[] = [];
+    await readPartitionRanges(kafka, [{ topic, partition: 2, from: 0n, end: ends.get(2)! }], {
+      fetchBytes: 2048,
+      onBatch: (messages) => void seen.push(...messages.map((m) => m.message.value!.toString())),
+    });
+    expect(seen).toEqual(values);
+  });
+
+  it('fails fast when the batch handler throws, instead of retrying forever', async () => {
+    const ends = await highWatermarks(kafka, topic);
+    const started = Date.now();
+    await expect(
+      readPartitionRanges(kafka, [{ topic, partition: 0, from: 0n, end: ends.get(0)! }], {
+        onBatch: () => {
+          throw new Error('cannot apply');
+        },
+      }),
+    ).rejects.toThrow('cannot apply');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
 });

@@ -18,6 +18,8 @@ export interface RangeMessage {
 
 export interface ReadRangesOptions {
   readonly timeoutMs?: number;
+  /** Bytes per partition per fetch (default 16 MiB). */
+  readonly fetchBytes?: number;
   /** Called for every batch, in offset order per partition. */
   readonly onBatch: (messages: RangeMessage[]) => void | Promise<void>;
 }
@@ -44,7 +46,7 @@ export async function readPartitionRanges(
     partitionAssigners: [fixedAssigner(byTopic)],
     readUncommitted: false,
     maxWaitTimeInMs: 50,
-    maxBytesPerPartition: 16 * 1024 * 1024,
+    maxBytesPerPartition: options.fetchBytes ?? 16 * 1024 * 1024,
     maxBytes: 64 * 1024 * 1024,
     sessionTimeout: 30_000,
     allowAutoTopicCreation: false,
@@ -80,7 +82,8 @@ async function deleteGroup(kafka: kafkajs.Kafka, groupId: string): Promise<void>
 function consumeUntilEnd(consumer: kafkajs.Consumer, ranges: readonly PartitionRange[], options: ReadRangesOptions) {
   const key = (topic: string, partition: number) => `${topic}:${partition}`;
   const remaining = new Map(ranges.map((r) => [key(r.topic, r.partition), r.end]));
-  const starts = new Map(ranges.map((r) => [key(r.topic, r.partition), r.from]));
+  const positions = new Map(ranges.map((r) => [key(r.topic, r.partition), r.from]));
+  let failed = false;
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`partition range read timed out; still reading ${[...remaining.keys()].join(', ')}`)),
@@ -89,7 +92,7 @@ function consumeUntilEnd(consumer: kafkajs.Consumer, ranges: readonly PartitionR
     const advance = (topic: string, partition: number, lastOffset: string) => {
       const end = remaining.get(key(topic, partition));
       if (end !== undefined && BigInt(lastOffset) + 1n >= end) remaining.delete(key(topic, partition));
-      if (remaining.size === 0) {
+      if (remaining.size === 0 && !failed) {
         clearTimeout(timer);
         resolve();
       }
@@ -104,18 +107,30 @@ function consumeUntilEnd(consumer: kafkajs.Consumer, ranges: readonly PartitionR
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: Math.min(ranges.length, 16),
-        eachBatch: async ({ batch }) => {
-          const end = remaining.get(key(batch.topic, batch.partition));
-          const from = starts.get(key(batch.topic, batch.partition)) ?? 0n;
-          if (end === undefined) return;
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          const id = key(batch.topic, batch.partition);
+          const end = remaining.get(id);
+          if (end === undefined || failed) return;
+          // Offsets below the position were delivered already (a re-fetch, or a
+          // fetch issued before the seek took effect): never hand them out twice.
+          const position = positions.get(id) ?? 0n;
           const messages: RangeMessage[] = [];
           for (const message of batch.messages) {
             const offset = BigInt(message.offset);
-            // A fetch issued before the seek took effect starts at 0: skip it.
-            if (offset >= from && offset < end)
+            if (offset >= position && offset < end)
               messages.push({ topic: batch.topic, partition: batch.partition, offset, message });
           }
-          if (messages.length > 0) await options.onBatch(messages);
+          try {
+            if (messages.length > 0) await options.onBatch(messages);
+          } catch (error) {
+            failed = true;
+            clearTimeout(timer);
+            reject(error instanceof Error ? error : new Error(String(error)));
+            return;
+          }
+          positions.set(id, BigInt(batch.lastOffset()) + 1n);
+          resolveOffset(batch.lastOffset());
+          await heartbeat();
         },
       })
       .catch((error: unknown) => {

@@ -28,6 +28,7 @@ export const PROBLEM_CATALOGUE = {
   'TASK.ALREADY_EXISTS': { status: 409, title: 'Task already exists', slug: 'task-already-exists' },
   'TASK.DELETED': { status: 409, title: 'Task is deleted', slug: 'task-deleted' },
   'TASK.VALIDATION': { status: 400, title: 'Invalid task', slug: 'task-validation' },
+  'COMMAND.NOT_FOUND': { status: 404, title: 'Command not found', slug: 'command-not-found' },
   'IDEMPOTENCY.KEY_REUSED': {
     status: 422,
     title: 'Idempotency key reused with another request',

@@ -3,8 +3,10 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000001Platform } from './20261122000001-platform.migration.js';
 import { Migration20261122000300ApiKeys } from './20261122000300-api-keys.migration.js';
+import { Migration20261122000400ReadModel } from './20261122000400-read-model.migration.js';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261122000001Platform', class: Migration20261122000001Platform },
   { name: 'Migration20261122000300ApiKeys', class: Migration20261122000300ApiKeys },
+  { name: 'Migration20261122000400ReadModel', class: Migration20261122000400ReadModel },
 ];

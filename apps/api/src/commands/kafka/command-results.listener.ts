@@ -1,0 +1,173 @@
+// Reads tasklog.task-command-results.v1 for this API instance (ADR 0010):
+// a consumer group of its own (every instance sees every result; the result
+// of a command lands on its task's partition, which any instance may have
+// produced to), starting at the latest offsets, read_committed, short fetch
+// waits. It hands each result to the requests waiting for it and records
+// every outcome in the command status store.
+import type kafkajs from 'kafkajs';
+import { readCommandResultRecord, type CommandResult } from '@tasklog/contracts';
+import type { KafkaClient } from '@tasklog/platform/kafka';
+import type { Logger } from '@tasklog/platform/observability';
+import { commandMetrics } from '../commands.metrics.js';
+import type { CommandStatusStore } from '../store/command-status.store.js';
+
+export interface ResultWaiter {
+  /** The result, or null when none arrived within `ms`. */
+  until(ms: number): Promise<CommandResult | null>;
+  cancel(): void;
+}
+
+export interface ResultsListenerOptions {
+  readonly topic: string;
+  readonly groupId: string;
+  /** Runs before each attempt to subscribe (provisioning the topics). */
+  readonly beforeSubscribe?: () => Promise<void>;
+}
+
+type Notify = (result: CommandResult) => void;
+
+export class CommandResultsListener {
+  private readonly waiters = new Map<string, Set<Notify>>();
+  private consumer: kafkajs.Consumer | null = null;
+  private fetching = false;
+  private stopped = false;
+  private markListening: () => void = () => undefined;
+  private readonly listening = new Promise<void>((resolve) => (this.markListening = resolve));
+
+  constructor(
+    private readonly kafka: KafkaClient,
+    private readonly options: ResultsListenerOptions,
+    private readonly status: CommandStatusStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** True once the group is joined and the starting offsets are fetched: no result of a later command is missed. */
+  isListening(): boolean {
+    return this.fetching;
+  }
+
+  /**
+   * Starts consuming (retrying in the background while Kafka is away) and
+   * resolves once the consumer has joined and fetched, so that requests
+   * accepted from then on see their results; rejects after `timeoutMs`.
+   */
+  start(timeoutMs: number): Promise<void> {
+    void this.openUntilStopped();
+    return withTimeout(this.listening, timeoutMs, 'the results listener to join its group');
+  }
+
+  private async openUntilStopped(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.open();
+        return;
+      } catch (error) {
+        this.logger.warn({ err: String(error), attempt }, 'results listener could not start; retrying');
+        await this.consumer?.disconnect().catch(() => undefined);
+        this.consumer = null;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 5000)));
+      }
+    }
+  }
+
+  private async open(): Promise<void> {
+    await this.options.beforeSubscribe?.();
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 10,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
+    this.consumer = consumer;
+    this.watchListening(consumer);
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.fetching = false;
+      this.logger.warn({ err: String(payload.error), restart: payload.restart }, 'results listener crashed');
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.options.topic, fromBeginning: false });
+    await consumer.run({
+      // Offsets are committed only so that a restart after a crash resumes
+      // where it was instead of skipping to the end again.
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      eachBatch: async ({ batch }) => this.onMessages(batch.messages),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.fetching = false;
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.consumer = null;
+  }
+
+  /** Register before producing the command, so that even an immediate result is seen. */
+  waitFor(commandId: string): ResultWaiter {
+    let notify: Notify = () => undefined;
+    const arrived = new Promise<CommandResult>((resolve) => (notify = resolve));
+    const set = this.waiters.get(commandId) ?? new Set<Notify>();
+    set.add(notify);
+    this.waiters.set(commandId, set);
+    const cancel = () => {
+      set.delete(notify);
+      if (set.size === 0 && this.waiters.get(commandId) === set) this.waiters.delete(commandId);
+    };
+    return {
+      cancel,
+      until: async (ms) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), Math.max(0, ms))));
+        try {
+          return await Promise.race([arrived, timeout]);
+        } finally {
+          clearTimeout(timer);
+          cancel();
+        }
+      },
+    };
+  }
+
+  private onMessages(messages: readonly kafkajs.KafkaMessage[]): void {
+    for (const message of messages) {
+      let result: CommandResult;
+      try {
+        ({ result } = readCommandResultRecord(message));
+      } catch (error) {
+        this.logger.warn({ offset: message.offset, err: String(error) }, 'undecodable command result skipped');
+        continue;
+      }
+      this.status.recordOutcome(result, new Date(Number(message.timestamp)).toISOString());
+      const waiting = this.waiters.get(result.commandId);
+      commandMetrics.resultsSeen.inc({ waited: waiting ? 'yes' : 'no' });
+      if (!waiting) continue;
+      this.waiters.delete(result.commandId);
+      for (const notify of waiting) notify(result);
+    }
+  }
+
+  // The first fetch after a join has resolved the starting offsets.
+  private watchListening(consumer: kafkajs.Consumer): void {
+    let joined = false;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      joined = true;
+      this.fetching = false;
+    });
+    consumer.on(consumer.events.FETCH, () => {
+      if (!joined || this.fetching) return;
+      this.logger.info({ groupId: this.options.groupId }, 'results listener fetching');
+      this.fetching = true;
+      this.markListening();
+    });
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,37 @@
+// The projector's one configuration schema, read at boot.
+import { env, kafkaSection, postgresSection, readConfig, redisSection, type EnvSource } from '@tasklog/platform/config';
+import { TOPICS, dlqTopic } from '@tasklog/contracts';
+
+export function projectorConfig(source: EnvSource) {
+  const kafka = kafkaSection(source);
+  const own = readConfig(
+    {
+      groupId: env.string('PROJECTOR_GROUP_ID', 'tasklog-projector'),
+      maxWaitTimeMs: env.int('PROJECTOR_FETCH_MAX_WAIT_MS', 10, { min: 1, max: 5000 }),
+      maxBytesPerPartition: env.int('PROJECTOR_FETCH_MAX_BYTES_PER_PARTITION', 4 * 1024 * 1024, { min: 1024 }),
+      concurrency: env.int('PROJECTOR_PARTITIONS_CONCURRENCY', 4, { min: 1, max: 64 }),
+      sessionTimeoutMs: env.int('PROJECTOR_SESSION_TIMEOUT_MS', 30_000, { min: 6000 }),
+      retryInitialMs: env.int('PROJECTOR_RETRY_INITIAL_MS', 100, { min: 1 }),
+      retryMaxMs: env.int('PROJECTOR_RETRY_MAX_MS', 5000, { min: 1 }),
+      cacheTaskTtlSeconds: env.int('CACHE_TASK_TTL_SECONDS', 60, { min: 1 }),
+      cacheListTtlSeconds: env.int('CACHE_LIST_TTL_SECONDS', 30, { min: 1 }),
+      // Fault injection for the exactly-once test: sleep between the database
+      // commit and the Kafka offset commit, logging the committed position.
+      faultPauseAfterCommitMs: env.int('PROJECTOR_FAULT_PAUSE_AFTER_COMMIT_MS', 0, { min: 0 }),
+      port: env.int('PROJECTOR_PORT', 3002, { min: 0, max: 65535 }),
+      host: env.string('PROJECTOR_HOST', '127.0.0.1'),
+      logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    },
+    source,
+  );
+  const prefix = kafka.topicPrefix;
+  return {
+    ...own,
+    kafka,
+    postgres: postgresSection(source),
+    redis: redisSection(source),
+    topics: { events: prefix + TOPICS.events, dlq: prefix + dlqTopic('projector') },
+  };
+}
+
+export type ProjectorConfig = ReturnType<typeof projectorConfig>;

@@ -1,0 +1,124 @@
+// The projector on the real broker, PostgreSQL and Redis, next to a real
+// command processor: it projects what the processor appends, dead-letters
+// what it cannot read, and rides out a PostgreSQL outage without a gap.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { TaskCommand } from '@tasklog/domain';
+import { startTcpProxy } from '../../api/test/api.harness.js';
+import { commands } from '../../command-processor/test/processor.fixture.js';
+import { testPostgresConfig } from '../../../libs/testing/src/infra.js';
+import { projectorFixture, waitUntil, type ProjectorFixture } from './projector.fixture.js';
+
+describe('projector (Kafka → PostgreSQL)', () => {
+  let px: ProjectorFixture;
+
+  beforeAll(async () => {
+    px = await projectorFixture();
+    await px.fx.start();
+  });
+  afterAll(async () => {
+    await px.drop();
+  });
+
+  async function sendAndWait(batch: TaskCommand[]): Promise<void> {
+    await px.fx.send(batch);
+    await px.fx.results.waitFor(batch.map((c) => c.metadata.commandId));
+  }
+
+  it('projects what the processor appends: the read model equals the fold of the log, task by task', async () => {
+    const projector = await px.start();
+    const ids = Array.from({ length: 40 }, () => randomUUID());
+    await sendAndWait(ids.map((id, i) => commands.create(id, `user-${i % 4}`, { dueDate: '2031-01-01T00:00:00.000Z' })));
+    await sendAndWait(ids.map((id) => commands.update(id, `renamed ${id.slice(0, 6)}`)));
+    await sendAndWait(ids.slice(0, 10).map((id) => commands.complete(id)));
+    const events = await px.waitCaughtUp();
+    await px.expectReadModelEqualsLog(events);
+    expect(projector.consumer.isReady()).toBe(true);
+    const stats = await px.pool.query<{ owner_id: string; completed: number; not_started: number }>(
+      'select owner_id, completed, not_started from user_task_stats order by owner_id',
+    );
+    expect(stats.rows.reduce((n, r) => n + r.completed + r.not_started, 0)).toBe(40);
+    await projector.stop();
+  });
+
+  it('dead-letters an undecodable record with its headers, offset and error, and the partition moves on', async () => {
+    const projector = await px.start();
+    const producer = px.fx.kafka.producer();
+    await producer.connect();
+    const [{ baseOffset }] = (await producer.send({
+      topic: px.topic,
+      acks: -1,
+      messages: [{ key: 'not-a-task', value: Buffer.from('garbage'), partition: 1, headers: { 'x-origin': 'test' } }],
+    })) as [{ baseOffset: string }];
+    await producer.disconnect();
+    const id = randomUUID();
+    await sendAndWait([commands.create(id, 'user-dlq')]);
+    const letters = await readDeadLetters(1);
+    expect(letters[0]!.headers).toMatchObject({
+      'x-origin': 'test',
+      'dlq-consumer': 'projector',
+      'dlq-original-partition': '1',
+      'dlq-original-offset': baseOffset,
+      'dlq-reason': expect.stringMatching(/^undecodable: /),
+    });
+    expect(letters[0]!.value).toBe('garbage');
+    const events = await px.waitCaughtUp();
+    await px.expectReadModelEqualsLog(events);
+    const stored = await px.pool.query<{ next_offset: string }>(
+      'select next_offset from projection_offsets where topic = $1 and partition = 1',
+      [px.topic],
+    );
+    expect(BigInt(stored.rows[0]!.next_offset)).toBeGreaterThan(BigInt(baseOffset));
+    await projector.stop();
+  });
+
+  it('pauses while PostgreSQL is down (not ready, retrying), then catches up without a gap', async () => {
+    const proxy = await startTcpProxy(5432);
+    const url = new URL(testPostgresConfig(px.db.schema).url);
+    url.port = String(proxy.port);
+    const projector = await px.start({ DATABASE_URL: url.toString(), PROJECTOR_RETRY_MAX_MS: '500' }, { http: true });
+    const port = (projector.server!.address() as { port: number }).port;
+    const readiness = async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status;
+    await waitUntilAsync(async () => (await readiness()) === 200, 'ready');
+    proxy.cut();
+    const ids = Array.from({ length: 20 }, () => randomUUID());
+    await sendAndWait(ids.map((id) => commands.create(id, 'user-outage')));
+    await waitUntilAsync(async () => (await readiness()) === 503, 'not ready while PostgreSQL is down');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await readiness()).toBe(503);
+    proxy.restore();
+    const events = await px.waitCaughtUp();
+    await px.expectReadModelEqualsLog(events);
+    await waitUntilAsync(async () => (await readiness()) === 200, 'ready again');
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/tasklog_projector_retries_total [1-9]/);
+    expect(metrics).toMatch(/tasklog_projection_lag_offsets\{partition="\d"\}/);
+    expect(metrics).toMatch(/tasklog_projector_events_applied_total\{type="TaskCreated"\}/);
+    await projector.stop();
+    await proxy.close();
+  });
+
+  async function readDeadLetters(count: number) {
+    const letters: { headers: Record<string, string>; value: string }[] = [];
+    const consumer = px.fx.kafka.consumer({ groupId: `${px.env['PROJECTOR_GROUP_ID']}-dlq-reader`, maxWaitTimeInMs: 50 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${px.fx.config.kafka.topicPrefix}tasklog.projector.dlq.v1`, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        letters.push({ headers, value: message.value?.toString() ?? '' });
+      },
+    });
+    await waitUntil(() => letters.length >= count, 30_000, 'dead letters');
+    await consumer.disconnect();
+    return letters;
+  }
+});
+
+async function waitUntilAsync(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,263 @@
+// The command processor alone: (1) commands/s from a pre-filled command topic
+// until every result is out; (2) catch-up of a partition set holding 1M events
+// with and without snapshots. Beside them, the raw idempotent-producer rate of
+// this machine measured in the same run.
+import { randomUUID } from 'node:crypto';
+import {
+  readCommandResultRecord,
+  snapshotRecord,
+  taskCommandRecord,
+  taskEventRecord,
+  type KafkaRecord,
+} from '@tasklog/contracts';
+import { evolve, initialState, recordEvents, type TaskCommand, type TaskEvent, type TaskState } from '@tasklog/domain';
+import { createKafka, type KafkaClient } from '@tasklog/platform/kafka';
+import { createLogger } from '@tasklog/platform/observability';
+import { processorConfig, type ProcessorConfig } from '../../apps/command-processor/src/processor.config.js';
+import { provisionTopics, startProcessor } from '../../apps/command-processor/src/processor.app.js';
+import { recoverPartitions } from '../../apps/command-processor/src/partition-recovery.js';
+import type { BenchRow, BenchScenario } from '../bench.harness.js';
+import { measureRawProducer } from './kafka-producer.bench.js';
+
+const logger = createLogger('bench', 'warn');
+const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+
+function isolatedConfig(): ProcessorConfig {
+  const prefix = `bench-${randomUUID().slice(0, 8)}.`;
+  return processorConfig({
+    ...process.env,
+    TASKLOG_TOPIC_PREFIX: prefix,
+    PROCESSOR_GROUP_ID: `${prefix}processor`,
+    PROCESSOR_TRANSACTIONAL_ID_PREFIX: `${prefix}writer-`,
+    LOG_LEVEL: 'warn',
+  });
+}
+
+async function dropTopics(kafka: KafkaClient, config: ProcessorConfig): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(config.kafka.topicPrefix));
+  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.disconnect();
+}
+
+async function produceAll(
+  kafka: KafkaClient,
+  topic: string,
+  records: Iterable<KafkaRecord>,
+  chunk = 2000,
+): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  let batch: KafkaRecord[] = [];
+  const inFlight: Promise<unknown>[] = [];
+  const flush = () => {
+    inFlight.push(producer.send({ topic, acks: -1, messages: batch }));
+    batch = [];
+  };
+  for (const r of records) {
+    batch.push(r);
+    if (batch.length >= chunk) flush();
+    if (inFlight.length >= 32) await Promise.all(inFlight.splice(0));
+  }
+  if (batch.length > 0) flush();
+  await Promise.all(inFlight);
+  await producer.disconnect();
+}
+
+const meta = (taskId: string, n: number) => ({
+  commandId: randomUUID(),
+  taskId,
+  actorId: 'bench-user',
+  issuedAt: new Date(T0 + n * 1000).toISOString(),
+});
+
+function* commandStream(tasks: number, perTask: number): Generator<KafkaRecord> {
+  const ids = Array.from({ length: tasks }, () => randomUUID());
+  for (const id of ids) {
+    yield taskCommandRecord(
+      { type: 'CreateTask', data: { ownerId: 'bench-user', title: 'bench' }, metadata: meta(id, 0) },
+      { source: '/bench' },
+    );
+  }
+  for (let round = 1; round < perTask; round++) {
+    for (const id of ids) {
+      const command: TaskCommand = {
+        type: 'UpdateTaskDetails',
+        data: { changes: { title: `bench ${round}` } },
+        metadata: meta(id, round),
+      };
+      yield taskCommandRecord(command, { source: '/bench' });
+    }
+  }
+}
+
+async function commandThroughput(total: number): Promise<BenchRow[]> {
+  const config = isolatedConfig();
+  const kafka = createKafka({ ...config.kafka, clientId: 'bench-processor' }, logger);
+  await provisionTopics(config, logger);
+  const tasks = Math.max(1, Math.round(total / 10));
+  await produceAll(kafka, config.topics.commands, commandStream(tasks, 10));
+  let results = 0;
+  let firstResultAt = 0;
+  const consumer = kafka.consumer({ groupId: `${config.topics.results}-bench`, maxWaitTimeInMs: 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: config.topics.results, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      if (results === 0) firstResultAt = performance.now();
+      results += batch.messages.length;
+    },
+  });
+  const started = performance.now();
+  const processor = await startProcessor(config, { http: false, logger });
+  while (results < tasks * 10) await new Promise((r) => setTimeout(r, 20));
+  const done = performance.now();
+  const seconds = (done - started) / 1000;
+  const steady = (done - firstResultAt) / 1000;
+  await processor.stop();
+  await consumer.disconnect();
+  await dropTopics(kafka, config);
+  void readCommandResultRecord;
+  return [
+    {
+      metric: 'commands processed',
+      value: tasks * 10,
+      unit: 'commands',
+      note: `${tasks} tasks × 10 commands, 12 partitions`,
+    },
+    {
+      metric: 'processor throughput',
+      value: Math.round((tasks * 10) / seconds),
+      unit: 'commands/s',
+      target: '≥ 20,000',
+      note: 'from process start (join, catch-up) to the last result',
+    },
+    {
+      metric: 'processor throughput, steady',
+      value: Math.round((tasks * 10) / steady),
+      unit: 'commands/s',
+      note: 'from the first result to the last',
+    },
+  ];
+}
+
+/** Writes a log of `total` events (tasks × perTask) and, optionally, snapshots covering all but the tail. */
+async function prefillLog(kafka: KafkaClient, config: ProcessorConfig, total: number, withSnapshots: boolean) {
+  const perTask = 10;
+  const tasks = Math.round(total / perTask);
+  const ids = Array.from({ length: tasks }, () => randomUUID());
+  const states = new Map<string, TaskState>();
+  function* events(): Generator<KafkaRecord> {
+    for (let round = 0; round < perTask; round++) {
+      for (const id of ids) {
+        const before = states.get(id) ?? initialState();
+        const event: TaskEvent =
+          round === 0
+            ? {
+                type: 'TaskCreated',
+                schemaVersion: 2,
+                data: {
+                  taskId: id,
+                  ownerId: 'bench-user',
+                  title: 'bench',
+                  description: '',
+                  status: 'NOT_STARTED',
+                  dueDate: null,
+                  warningOffset: null,
+                  category: null,
+                  tags: [],
+                  createdAt: new Date(T0).toISOString(),
+                },
+              }
+            : {
+                type: 'TaskDetailsUpdated',
+                schemaVersion: 1,
+                data: {
+                  taskId: id,
+                  changes: { title: `bench ${round}` },
+                  updatedAt: new Date(T0 + round * 1000).toISOString(),
+                },
+              };
+        states.set(id, evolve(before, event));
+        const [recorded] = recordEvents([event], {
+          command: meta(id, round),
+          versionBefore: before.version,
+          recordedAt: new Date(T0).toISOString(),
+          newEventId: () => randomUUID(),
+        });
+        yield taskEventRecord(recorded!, { source: '/bench' });
+      }
+    }
+  }
+  await produceAll(kafka, config.topics.events, events());
+  if (!withSnapshots) return;
+  // A snapshot of every task at the end of the log and a checkpoint per partition.
+  const ends = await (await import('@tasklog/platform/kafka')).highWatermarks(kafka, config.topics.events);
+  const time = new Date().toISOString();
+  function* snapshots(): Generator<KafkaRecord> {
+    for (const [, state] of states) {
+      if (!state.exists) continue;
+      yield snapshotRecord(
+        { kind: 'task-snapshot', snapshot: { state, recentCommandResults: [], lastEventOffset: null } },
+        { source: '/bench', id: randomUUID(), time },
+      );
+    }
+    for (const [partition, end] of ends) {
+      yield snapshotRecord(
+        { kind: 'partition-checkpoint', checkpoint: { partition, nextEventOffset: end.toString(), writtenAt: time } },
+        { source: '/bench', id: randomUUID(), time },
+      );
+    }
+  }
+  await produceAll(kafka, config.topics.snapshots, snapshots());
+}
+
+async function catchUp(total: number): Promise<BenchRow[]> {
+  const config = isolatedConfig();
+  const kafka = createKafka({ ...config.kafka, clientId: 'bench-catch-up' }, logger);
+  await provisionTopics(config, logger);
+  const fillStarted = performance.now();
+  await prefillLog(kafka, config, total, true);
+  const fillSeconds = (performance.now() - fillStarted) / 1000;
+  const partitions = Array.from({ length: config.kafka.partitions }, (_, i) => i);
+  const full = await recoverPartitions(kafka, config.topics, partitions, { window: 8, ignoreSnapshots: true });
+  const snap = await recoverPartitions(kafka, config.topics, partitions, { window: 8 });
+  await dropTopics(kafka, config);
+  return [
+    {
+      metric: 'events in the log',
+      value: full.eventsReplayed,
+      unit: 'events',
+      note: `written in ${fillSeconds.toFixed(1)} s`,
+    },
+    {
+      metric: 'catch-up without snapshots',
+      value: +(full.durationMs / 1000).toFixed(2),
+      unit: 's',
+      note: `${Math.round(full.eventsReplayed / (full.durationMs / 1000))} events/s`,
+    },
+    {
+      metric: 'catch-up with snapshots',
+      value: +(snap.durationMs / 1000).toFixed(2),
+      unit: 's',
+      target: '≤ 10 s',
+      note: `${snap.snapshotsLoaded} snapshots, ${snap.eventsReplayed} events after them`,
+    },
+  ];
+}
+
+export const commandProcessorBench: BenchScenario = {
+  name: 'command-processor',
+  summary: 'processor commands/s from a pre-filled topic; catch-up of 1M events with and without snapshots',
+  async run({ scale }) {
+    const raw = await measureRawProducer(Math.round(200_000 * scale));
+    const throughput = await commandThroughput(Math.round(100_000 * scale));
+    const catchUpRows = await catchUp(Math.round(1_000_000 * scale));
+    return [
+      { metric: 'raw idempotent producer rate (same run)', value: raw, unit: 'records/s' },
+      ...throughput,
+      ...catchUpRows,
+    ];
+  },
+};

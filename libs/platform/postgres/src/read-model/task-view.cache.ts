@@ -1,0 +1,111 @@
+// Redis cache-aside for the task read model (ADR 0016). Keys carry the
+// projection generation, so a rebuilt projection never meets the old one's
+// entries. A task's entry is `<version>|<json>`; the projector overwrites it
+// after each commit with a bare `<version>|` marker, and a reader may only
+// store a version at least as new as what is there: a reader that fetched
+// the old row just before the commit cannot put it back afterwards. List
+// pages are invalidated by a per-user generation counter (no KEYS scans).
+// Every entry has a TTL; every failure is the caller's cache miss.
+import type { Redis } from '@tasklog/platform/redis';
+
+/** Counter of the lists spanning every user (admin lists without a userId). */
+export const ALL_USERS = '@all';
+
+export interface CacheTtls {
+  readonly taskSeconds: number;
+  readonly listSeconds: number;
+  /** How long a list generation counter outlives its last bump. */
+  readonly listGenerationSeconds: number;
+}
+
+export const DEFAULT_CACHE_TTLS: CacheTtls = { taskSeconds: 60, listSeconds: 30, listGenerationSeconds: 86_400 };
+
+export const cacheKeys = {
+  task: (generation: number, taskId: string) => `task:${generation}:${taskId}`,
+  listGeneration: (scope: string) => `list-gen:${scope}`,
+  list: (generation: number, scope: string, listGeneration: string, queryHash: string) =>
+    `list:${generation}:${scope}:${listGeneration}:${queryHash}`,
+};
+
+// ARGV: version, body ('' = marker), ttl. Older never replaces newer; a
+// marker never replaces the same version's body; a body may replace its marker.
+const SET_IF_NEWER = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local v = tonumber(string.match(current, '^(%d+)|'))
+  local new = tonumber(ARGV[1])
+  if v and (v > new or (v == new and (ARGV[2] == '' or string.sub(current, -1) ~= '|'))) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
+return 1`;
+
+type ScriptedRedis = Redis & {
+  tasklogSetIfNewer(key: string, version: number, body: string, ttl: number): Promise<number>;
+};
+
+function scripted(redis: Redis): ScriptedRedis {
+  const r = redis as ScriptedRedis;
+  if (typeof r.tasklogSetIfNewer !== 'function') redis.defineCommand('tasklogSetIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER });
+  return r;
+}
+
+export class TaskViewCache {
+  private readonly redis: ScriptedRedis;
+
+  constructor(
+    redis: Redis,
+    readonly ttls: CacheTtls = DEFAULT_CACHE_TTLS,
+  ) {
+    this.redis = scripted(redis);
+  }
+
+  /** False while the client is not connected: callers skip the cache instead of waiting. */
+  available(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  /** The cached representation (JSON text), or undefined on a miss or a marker. */
+  async getTask(generation: number, taskId: string): Promise<string | undefined> {
+    const value = await this.redis.get(cacheKeys.task(generation, taskId));
+    if (value === null) return undefined;
+    const body = value.slice(value.indexOf('|') + 1);
+    return body === '' ? undefined : body;
+  }
+
+  async putTask(generation: number, taskId: string, version: number, json: string): Promise<void> {
+    await this.redis.tasklogSetIfNewer(cacheKeys.task(generation, taskId), version, json, this.ttls.taskSeconds);
+  }
+
+  async listGeneration(scope: string): Promise<string> {
+    return (await this.redis.get(cacheKeys.listGeneration(scope))) ?? '0';
+  }
+
+  async getList(key: string): Promise<string | undefined> {
+    return (await this.redis.get(key)) ?? undefined;
+  }
+
+  async putList(key: string, json: string): Promise<void> {
+    await this.redis.set(key, json, 'EX', this.ttls.listSeconds);
+  }
+
+  /** After a commit: mark every changed task's entry stale and bump the touched users' list generations. */
+  async invalidate(
+    generation: number,
+    tasks: readonly { taskId: string; version: number }[],
+    owners: readonly string[],
+  ): Promise<void> {
+    if (tasks.length === 0) return;
+    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
+      tasklogSetIfNewer(key: string, version: number, body: string, ttl: number): unknown;
+    };
+    for (const t of tasks)
+      pipeline.tasklogSetIfNewer(cacheKeys.task(generation, t.taskId), t.version, '', this.ttls.taskSeconds);
+    for (const scope of [...owners, ALL_USERS]) {
+      pipeline.incr(cacheKeys.listGeneration(scope));
+      pipeline.expire(cacheKeys.listGeneration(scope), this.ttls.listGenerationSeconds);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error !== null);
+    if (failed) throw failed[0];
+  }
+}
