@@ -92,6 +92,7 @@ export async function startTestApi(
     PORT: '0',
     // A free port per API: tests start several in one process.
     GRPC_PORT: '0',
+    GRPC_QUERIES_PORT: '0',
     ...options.env,
   });
   const { logger, lines } = capturingLogger();

@@ -13,7 +13,7 @@ import { commandMetrics } from './commands.metrics.js';
 import { CommandNotStoredError, type CommandProducer } from './kafka/command.producer.js';
 import type { CommandResultsListener } from './kafka/command-results.listener.js';
 import type { CommandStatusStore } from './store/command-status.store.js';
-import type { IdempotencyStore } from './store/idempotency.store.js';
+import { fingerprintOf, type IdempotencyStore } from './store/idempotency.store.js';
 
 /** How the caller wants a command handled (headers in REST, CommandOptions in gRPC). */
 export interface CommandOptions {
@@ -30,8 +30,8 @@ export interface Submission {
   readonly principal: Principal;
   readonly command: TaskCommand;
   readonly options: CommandOptions;
-  /** Fingerprint of the request, compared when its Idempotency-Key comes again. */
-  readonly fingerprint: string;
+  /** What the request asked, fingerprinted when it carries an Idempotency-Key (compared when the key comes again). */
+  readonly request: { readonly operation: string; readonly target: unknown; readonly input: unknown };
 }
 
 export const SOURCE = '/tasklog/api';
@@ -75,7 +75,7 @@ export class CommandDispatcher {
     if (!key) return { reply: await this.submit(submission), replayed: false };
     const { userId } = submission.principal;
     const record = {
-      fingerprint: submission.fingerprint,
+      fingerprint: fingerprintOf(submission.request.operation, submission.request.target, submission.request.input),
       commandId: submission.command.metadata.commandId,
       taskId: submission.command.metadata.taskId,
     };
@@ -104,29 +104,28 @@ export class CommandDispatcher {
     const started = performance.now();
     const { commandId, taskId } = command.metadata;
     const waiter = this.listener.waitFor(commandId);
-    try {
-      await this.producer.send(this.record(command));
-    } catch (error) {
-      waiter.cancel();
-      this.count(command, 'unavailable', started);
-      throw this.unavailable(commandId, error);
-    }
-    this.status.recordSubmitted({
+    this.status.track({
       commandId,
       taskId,
       commandType: command.type,
       userId: principal.userId,
       submittedAt: command.metadata.issuedAt,
     });
-    const pending: CommandReply = { kind: 'pending', commandId, taskId, commandType: command.type };
-    if (options.respondAsync) {
+    try {
+      await this.producer.send(this.record(command));
+      commandMetrics.append.observe((performance.now() - started) / 1000);
+    } catch (error) {
       waiter.cancel();
-      this.count(command, 'pending', started);
-      return pending;
+      this.status.untrack(commandId);
+      this.count(command, 'unavailable', started);
+      throw this.unavailable(commandId, error);
     }
-    const budget = Math.min(options.waitMs ?? Infinity, this.config.waitTimeoutMs);
+    const budget = options.respondAsync ? 0 : Math.min(options.waitMs ?? Infinity, this.config.waitTimeoutMs);
     const result = await waiter.until(budget - (performance.now() - started));
-    const reply = result ? replyFromResult(command.type, result) : pending;
+    const reply: CommandReply = result
+      ? replyFromResult(command.type, result)
+      : { kind: 'pending', commandId, taskId, commandType: command.type };
+    if (reply.kind === 'pending') this.status.recordSubmitted(commandId);
     this.count(command, reply.kind, started);
     return reply;
   }

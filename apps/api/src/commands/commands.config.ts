@@ -23,7 +23,8 @@ export function commandsSection(source: EnvSource) {
       idempotencyTtlSeconds: env.int('IDEMPOTENCY_TTL_SECONDS', DAY_SECONDS, { min: 60 }),
       /** How long a start waits for the results listener to join its group and fetch. */
       listenerStartTimeoutMs: env.int('COMMANDS_LISTENER_START_TIMEOUT_MS', 30_000, { min: 1000 }),
-      instanceId: env.string('API_INSTANCE_ID', `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`),
+      /** Names this instance's results consumer group; unset: a new one per start, deleted at shutdown. */
+      instanceId: env.optional('API_INSTANCE_ID'),
       resultsGroupPrefix: env.string('COMMANDS_RESULTS_GROUP_PREFIX', 'tasklog-api-results-'),
       grpcEnabled: env.bool('GRPC_ENABLED', true),
       grpcHost: env.string('GRPC_HOST', '127.0.0.1'),
@@ -33,7 +34,14 @@ export function commandsSection(source: EnvSource) {
     },
     source,
   );
-  return { ...config, resultsGroupId: config.resultsGroupPrefix + config.instanceId };
+  const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  return {
+    ...config,
+    instanceId,
+    resultsGroupId: config.resultsGroupPrefix + instanceId,
+    // A group named for one start has nothing to resume later: remove it at shutdown.
+    deleteResultsGroupAtShutdown: config.instanceId === undefined,
+  };
 }
 export type CommandsConfig = ReturnType<typeof commandsSection>;
 

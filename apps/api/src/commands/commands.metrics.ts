@@ -14,6 +14,11 @@ export const commandMetrics = {
     labelNames: ['type', 'outcome'],
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   }),
+  append: histogram({
+    name: 'api_command_append_duration_seconds',
+    help: "From submitting a command to the broker's acknowledgment (gathering included)",
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  }),
   batchSize: histogram({
     name: 'api_command_producer_batch_size',
     help: 'Commands sent to Kafka in one produce request',

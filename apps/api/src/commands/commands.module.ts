@@ -120,7 +120,12 @@ function createRuntime(deps: ApiDeps, status: CommandStatusStore): CommandsRunti
   );
   const listener = new CommandResultsListener(
     deps.kafka,
-    { topic: topics.results, groupId: config.resultsGroupId, beforeSubscribe: () => provisionTopics(deps) },
+    {
+      topic: topics.results,
+      groupId: config.resultsGroupId,
+      beforeSubscribe: () => provisionTopics(deps),
+      deleteGroupOnStop: config.deleteResultsGroupAtShutdown,
+    },
     status,
     deps.logger.child({ component: 'command-results' }),
   );

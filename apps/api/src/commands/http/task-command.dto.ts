@@ -69,7 +69,7 @@ class TaskFieldsBody {
   dueDate?: string | null;
 
   @ApiPropertyOptional({
-    type: Number,
+    type: 'integer',
     nullable: true,
     minimum: 0,
     maximum: TASK_LIMITS.warningOffsetMax,

@@ -18,7 +18,7 @@ export class TaskResponse {
   taskStatus!: TaskStatus;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-12-01T17:00:00.000Z' })
   dueDate!: string | null;
-  @ApiProperty({ type: Number, nullable: true, example: 60, description: 'Minutes before dueDate' })
+  @ApiProperty({ type: 'integer', nullable: true, example: 60, description: 'Minutes before dueDate' })
   warningOffset!: number | null;
   @ApiProperty({ type: String, nullable: true, example: 'finance' })
   category!: string | null;

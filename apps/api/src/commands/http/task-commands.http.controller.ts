@@ -34,6 +34,7 @@ export class TaskCommandsHttpController {
   @ApiOperation({ summary: 'Create a task', description: 'The body is the new task, with its taskId.' })
   @ApiCommandHeaders({ ifMatch: false })
   @ApiCreatedResponse({
+    description: 'Created: the new task, with its taskId',
     type: TaskResponse,
     headers: CREATED_HEADERS,
   })
@@ -53,7 +54,7 @@ export class TaskCommandsHttpController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change any writable field of a task, taskStatus included (one atomic command)' })
   @ApiCommandHeaders({ ifMatch: true })
-  @ApiOkResponse({ type: TaskResponse, headers: SUCCESS_HEADERS })
+  @ApiOkResponse({ description: 'The task after the command', type: TaskResponse, headers: SUCCESS_HEADERS })
   @ApiProblems(400, 401, 403, 404, 409, 412, 422, 429, 503)
   async update(
     @CurrentPrincipal() principal: Principal,
@@ -71,7 +72,7 @@ export class TaskCommandsHttpController {
   @Post(':id/complete')
   @ApiOperation({ summary: 'Complete a task (200 with the task; completing it again changes nothing)' })
   @ApiCommandHeaders({ ifMatch: true })
-  @ApiOkResponse({ type: TaskResponse, headers: SUCCESS_HEADERS })
+  @ApiOkResponse({ description: 'The task after the command', type: TaskResponse, headers: SUCCESS_HEADERS })
   @ApiProblems(400, 401, 403, 404, 409, 412, 422, 429, 503)
   complete(
     @CurrentPrincipal() principal: Principal,
@@ -101,7 +102,7 @@ export class TaskCommandsHttpController {
     summary: 'Restore a deleted task (200 with the task; restoring one that is not deleted changes nothing)',
   })
   @ApiCommandHeaders({ ifMatch: true })
-  @ApiOkResponse({ type: TaskResponse, headers: SUCCESS_HEADERS })
+  @ApiOkResponse({ description: 'The task after the command', type: TaskResponse, headers: SUCCESS_HEADERS })
   @ApiProblems(400, 401, 403, 404, 409, 412, 422, 429, 503)
   restore(
     @CurrentPrincipal() principal: Principal,

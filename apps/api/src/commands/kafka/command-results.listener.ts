@@ -22,6 +22,8 @@ export interface ResultsListenerOptions {
   readonly groupId: string;
   /** Runs before each attempt to subscribe (provisioning the topics). */
   readonly beforeSubscribe?: () => Promise<void>;
+  /** Delete the group when stopping (its name is used by this run only). */
+  readonly deleteGroupOnStop?: boolean;
 }
 
 type Notify = (result: CommandResult) => void;
@@ -97,11 +99,27 @@ export class CommandResultsListener {
     });
   }
 
+  /** Bounded: a broker that does not answer must not hold up the API's shutdown. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.fetching = false;
-    await this.consumer?.disconnect().catch(() => undefined);
+    const consumer = this.consumer;
     this.consumer = null;
+    if (!consumer) return;
+    await withTimeout(consumer.disconnect(), 5000, 'the results listener to leave').catch(() => undefined);
+    if (this.options.deleteGroupOnStop) {
+      await withTimeout(this.deleteGroup(), 5000, 'the group removal').catch(() => undefined);
+    }
+  }
+
+  private async deleteGroup(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.deleteGroups([this.options.groupId]);
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Register before producing the command, so that even an immediate result is seen. */

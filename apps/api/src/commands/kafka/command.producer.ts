@@ -40,6 +40,7 @@ interface Connection {
 export class CommandProducer {
   private queue: Entry[] = [];
   private lingerTimer: NodeJS.Timeout | null = null;
+  private scheduled = false;
   private sending = false;
   private connection: Connection | null = null;
   private closed = false;
@@ -81,19 +82,24 @@ export class CommandProducer {
     this.queue = [];
     const current = this.connection;
     this.connection = null;
-    await current?.producer.disconnect().catch(() => undefined);
+    // Bounded: a broker that does not answer must not hold up the API's shutdown.
+    if (current) await raceTimeout(current.producer.disconnect(), 5000).catch(() => undefined);
   }
 
-  private schedule(): void {
-    if (this.sending || this.lingerTimer) return;
-    const full = this.queue.length >= this.options.maxBatchSize;
-    this.lingerTimer = setTimeout(
-      () => {
-        this.lingerTimer = null;
-        void this.flush();
-      },
-      full ? 0 : this.options.lingerMs,
-    );
+  /**
+   * An idle producer lingers so that a burst goes out together; records that
+   * queued up behind a request in flight (or a full batch) go at once.
+   */
+  private schedule(immediately = false): void {
+    if (this.sending || this.scheduled) return;
+    this.scheduled = true;
+    const go = () => {
+      this.scheduled = false;
+      this.lingerTimer = null;
+      void this.flush();
+    };
+    if (immediately || this.queue.length >= this.options.maxBatchSize || this.options.lingerMs === 0) setImmediate(go);
+    else this.lingerTimer = setTimeout(go, this.options.lingerMs);
   }
 
   private async flush(): Promise<void> {
@@ -122,7 +128,7 @@ export class CommandProducer {
       this.watchLateAck(sent, batch.length);
     } finally {
       this.sending = false;
-      if (this.queue.length > 0) this.schedule();
+      if (this.queue.length > 0) this.schedule(true);
     }
   }
 

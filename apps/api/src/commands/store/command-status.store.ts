@@ -1,7 +1,9 @@
 // The status of every command for GET /commands/{id}, kept 24 h in Redis
-// (ADR 0010): one hash per command, written in two halves that may arrive in
-// either order: who submitted it (after the broker's acknowledgment) and its
-// outcome (from the results topic). Writes are buffered and sent as one
+// (ADR 0010): one hash per command with who submitted it and its outcome.
+// The submitter of a command this instance sent is held in memory until the
+// outcome comes, so that usually one write stores both; a command answered
+// 202 gets its submit half written at once, and the halves merge in the hash
+// in whichever order they arrive. Writes are buffered and sent as one
 // pipeline per tick; Redis trouble costs the status endpoint, never a command.
 import type { CommandOutcome, CommandResult } from '@tasklog/contracts';
 import type { Logger } from '@tasklog/platform/observability';
@@ -30,8 +32,12 @@ type Write = [key: string, fields: Record<string, string>];
 
 const keyOf = (commandId: string) => `commands:status:${commandId}`;
 
+/** A tracked submitter whose outcome has not come after this long has had its own record written (202). */
+const TRACK_MS = 10 * 60 * 1000;
+
 export class CommandStatusStore {
   private buffer: Write[] = [];
+  private readonly tracked = new Map<string, { readonly command: SubmittedCommand; readonly since: number }>();
   private scheduled = false;
   private lastWarnAt = 0;
 
@@ -41,13 +47,32 @@ export class CommandStatusStore {
     private readonly logger: Logger,
   ) {}
 
-  recordSubmitted(command: SubmittedCommand): void {
-    const { commandId, ...fields } = command;
-    this.write(keyOf(commandId), { ...fields, commandId });
+  /** Remembers who submits a command (before it is produced): its outcome is stored together with it. */
+  track(command: SubmittedCommand): void {
+    const now = Date.now();
+    this.tracked.set(command.commandId, { command, since: now });
+    for (const [commandId, { since }] of this.tracked) {
+      if (since > now - TRACK_MS) break;
+      this.tracked.delete(commandId);
+    }
+  }
+
+  /** The command was not confirmed (503): nothing to store unless an outcome turns up anyway. */
+  untrack(commandId: string): void {
+    this.tracked.delete(commandId);
+  }
+
+  /** Writes the submit half now: the request was answered 202, the outcome comes later. */
+  recordSubmitted(commandId: string): void {
+    const tracked = this.tracked.get(commandId);
+    if (tracked) this.write(keyOf(commandId), { ...tracked.command });
   }
 
   recordOutcome(result: CommandResult, decidedAt: string): void {
+    const tracked = this.tracked.get(result.commandId);
+    this.tracked.delete(result.commandId);
     this.write(keyOf(result.commandId), {
+      ...tracked?.command,
       commandId: result.commandId,
       taskId: result.taskId,
       outcome: JSON.stringify(result.outcome),

@@ -6,7 +6,6 @@ import type { CreateTask, TaskStatus } from '@tasklog/domain';
 import { isAdmin, problems, type Principal } from '@tasklog/platform/http';
 import { CommandDispatcher, type CommandOptions } from '../command.dispatcher.js';
 import type { DispatchedReply } from '../command-reply.js';
-import { fingerprintOf } from '../store/idempotency.store.js';
 
 /** The public fields of a new task (names of the reference documents). */
 export interface CreateTaskInput {
@@ -57,8 +56,8 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand, Dis
       },
       metadata: this.dispatcher.metadata(principal, this.dispatcher.newTaskId(principal, options), createOptions),
     };
-    const fingerprint = fingerprintOf('CreateTask', null, { ...input, userId: ownerId });
-    return this.dispatcher.dispatch({ principal, command, options: createOptions, fingerprint });
+    const request = { operation: 'CreateTask', target: null, input: { ...input, userId: ownerId } };
+    return this.dispatcher.dispatch({ principal, command, options: createOptions, request });
   }
 }
 

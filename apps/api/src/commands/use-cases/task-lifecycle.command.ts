@@ -5,7 +5,6 @@ import { problems, type Principal } from '@tasklog/platform/http';
 import { isUuid } from '../command-ids.js';
 import { CommandDispatcher, type CommandOptions } from '../command.dispatcher.js';
 import type { DispatchedReply } from '../command-reply.js';
-import { fingerprintOf } from '../store/idempotency.store.js';
 
 export type LifecycleCommandType = (CompleteTask | DeleteTask | RestoreTask)['type'];
 
@@ -28,7 +27,7 @@ export class ChangeTaskLifecycleHandler implements ICommandHandler<ChangeTaskLif
     if (!isUuid(taskId)) throw problems.taskNotFound(taskId);
     const command = { type, data: {}, metadata: this.dispatcher.metadata(principal, taskId, options) } as
       CompleteTask | DeleteTask | RestoreTask;
-    const fingerprint = fingerprintOf(type, [taskId, options.expectedVersion], null);
-    return this.dispatcher.dispatch({ principal, command, options, fingerprint });
+    const request = { operation: type, target: [taskId, options.expectedVersion], input: null };
+    return this.dispatcher.dispatch({ principal, command, options, request });
   }
 }

@@ -6,7 +6,6 @@ import { problems, type Principal } from '@tasklog/platform/http';
 import { isUuid } from '../command-ids.js';
 import { CommandDispatcher, type CommandOptions } from '../command.dispatcher.js';
 import type { DispatchedReply } from '../command-reply.js';
-import { fingerprintOf } from '../store/idempotency.store.js';
 import { defined } from './create-task.command.js';
 
 /** A partial change: an absent field stays as it is, null clears a nullable one. */
@@ -53,7 +52,7 @@ export class UpdateTaskHandler implements ICommandHandler<UpdateTaskCommand, Dis
       },
       metadata: this.dispatcher.metadata(principal, taskId, options),
     };
-    const fingerprint = fingerprintOf('UpdateTaskDetails', [taskId, options.expectedVersion], input);
-    return this.dispatcher.dispatch({ principal, command, options, fingerprint });
+    const request = { operation: 'UpdateTaskDetails', target: [taskId, options.expectedVersion], input };
+    return this.dispatcher.dispatch({ principal, command, options, request });
   }
 }
