@@ -2,6 +2,14 @@ import type { BenchScenario } from '../bench.harness.js';
 import { kafkaProducerBench } from './kafka-producer.bench.js';
 import { commandProcessorBench } from './command-processor.bench.js';
 import { httpCommandsBench } from './http-commands.bench.js';
+import { rebuildBench } from './rebuild.bench.js';
+import { projectorBench } from './projector.bench.js';
 
 /** Every scenario; later capabilities add theirs here. */
-export const scenarios: readonly BenchScenario[] = [kafkaProducerBench, commandProcessorBench, httpCommandsBench];
+export const scenarios: readonly BenchScenario[] = [
+  kafkaProducerBench,
+  commandProcessorBench,
+  httpCommandsBench,
+  projectorBench,
+  rebuildBench,
+];

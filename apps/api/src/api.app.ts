@@ -9,6 +9,7 @@ import { ApiModule } from './api.module.js';
 import type { ApiDeps } from './api.deps.js';
 import { CommandsModule } from './commands/commands.module.js';
 import { QueriesModule } from './queries/queries.module.js';
+import { ProjectionsAdminModule } from './admin/projections.http.controller.js';
 
 /**
  * Builds the API app (not listening yet): opens its clients, migrates its
@@ -27,7 +28,7 @@ export async function createApiApp(
     const kafka = createKafka(config.kafka, logger);
     const hooks: (() => Promise<void>)[] = [];
     const deps: ApiDeps = { config, kafka, orm, redis, logger, onShutdown: (hook) => void hooks.push(hook) };
-    const features = [CommandsModule.forRoot(deps), QueriesModule.forRoot(deps)];
+    const features = [CommandsModule.forRoot(deps), QueriesModule.forRoot(deps), ProjectionsAdminModule.forRoot(deps)];
     const module = ApiModule.forRoot(
       {
         logger,

@@ -1,5 +1,7 @@
-// Cache invalidation after each commit. Redis only holds derived data: its
-// failure never fails or delays a batch. What could not be invalidated is
+// Cache invalidation around each commit (ADR 0016): the changed tasks'
+// entries are marked with their new versions just before the commit, and
+// after it they are marked again and the owners' list generations bumped.
+// Redis only holds derived data: its failure never fails a batch. What could not be invalidated is
 // kept (bounded) and retried with the next batch or after a second, so a
 // short Redis outage does not leave entries stale for their whole TTL.
 import type { Logger } from '@tasklog/platform/observability';
@@ -7,12 +9,15 @@ import type { TaskViewCache } from '@tasklog/platform/postgres';
 import type { ProjectorMetrics } from './projector.metrics.js';
 
 const MAX_PENDING_TASKS = 100_000;
+/** A slow Redis may hold a batch's transaction open this long at most. */
+const PRE_COMMIT_TIMEOUT_MS = 50;
 
 export class CacheInvalidator {
   private pendingTasks = new Map<string, { generation: number; version: number }>();
   private pendingOwners = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly cache: TaskViewCache,
@@ -20,7 +25,29 @@ export class CacheInvalidator {
     private readonly logger: Logger,
   ) {}
 
-  /** Queues the changes of one committed batch and flushes (never throws). */
+  /**
+   * Inside the batch's transaction, just before its commit: marks the tasks'
+   * entries with their new versions (best effort, bounded; never throws).
+   * False: not done, and the post-commit invalidation marks them instead.
+   */
+  async beforeCommit(generation: number, tasks: readonly { taskId: string; version: number }[]): Promise<boolean> {
+    if (tasks.length === 0) return true;
+    if (!this.cache.available()) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>(
+      (resolve) => (timer = setTimeout(() => resolve(false), PRE_COMMIT_TIMEOUT_MS)),
+    );
+    const marked = this.cache.markTasks(generation, tasks).then(
+      () => true,
+      () => false,
+    );
+    const done = await Promise.race([marked, timeout]);
+    clearTimeout(timer);
+    if (!done) this.metrics.cacheFailures.inc();
+    return done;
+  }
+
+  /** Queues the changes of one committed batch (tasks: those not marked before the commit) and flushes (never throws). */
   invalidate(generation: number, tasks: readonly { taskId: string; version: number }[], owners: Iterable<string>) {
     for (const t of tasks) {
       const known = this.pendingTasks.get(t.taskId);
@@ -32,13 +59,14 @@ export class CacheInvalidator {
   }
 
   stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     return this.running;
   }
 
   private async flush(): Promise<void> {
-    if (this.pendingTasks.size === 0) return;
+    if (this.pendingTasks.size === 0 && this.pendingOwners.size === 0) return;
     const tasks = this.pendingTasks;
     const owners = this.pendingOwners;
     this.pendingTasks = new Map();
@@ -50,7 +78,8 @@ export class CacheInvalidator {
       byGeneration.set(generation, list);
     }
     try {
-      for (const [generation, list] of byGeneration) await this.cache.invalidate(generation, list, [...owners]);
+      await this.cache.invalidate(0, [], [...owners]);
+      for (const [generation, list] of byGeneration) await this.cache.invalidate(generation, list, []);
     } catch (error) {
       this.metrics.cacheFailures.inc();
       this.keep(tasks, owners, error);
@@ -59,12 +88,16 @@ export class CacheInvalidator {
 
   private keep(tasks: Map<string, { generation: number; version: number }>, owners: Set<string>, error: unknown) {
     if (tasks.size + this.pendingTasks.size > MAX_PENDING_TASKS) {
-      this.logger.warn({ dropped: tasks.size, err: String(error) }, 'cache invalidations dropped; entries expire by TTL');
+      this.logger.warn(
+        { dropped: tasks.size, err: String(error) },
+        'cache invalidations dropped; entries expire by TTL',
+      );
       return;
     }
     for (const [id, entry] of tasks) if (!this.pendingTasks.has(id)) this.pendingTasks.set(id, entry);
     for (const owner of owners) this.pendingOwners.add(owner);
     this.logger.debug({ pending: this.pendingTasks.size, err: String(error) }, 'cache invalidation failed; retrying');
+    if (this.stopped) return;
     this.timer ??= setTimeout(() => {
       this.timer = null;
       this.running = this.running.then(() => this.flush());

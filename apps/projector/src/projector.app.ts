@@ -13,7 +13,8 @@ import { createOrm, migrate, sqlPool, type Orm, type SqlPool } from '@tasklog/pl
 import { createRedis } from '@tasklog/platform/redis';
 import type { ProjectorConfig } from './projector.config.js';
 import { ProjectorModule, REGISTRY } from './projector.module.js';
-import { TaskEventsConsumer, type CommittedBatch } from './task-events.consumer.js';
+import type { CommittedBatch } from './committed-batch.js';
+import { TaskEventsConsumer } from './task-events.consumer.js';
 
 export interface RunningProjector {
   readonly app: INestApplicationContext;
@@ -34,7 +35,11 @@ export async function provisionTopics(config: ProjectorConfig, logger: Logger): 
   await admin.connect();
   try {
     const { partitions, replicationFactor, topicPrefix: prefix } = config.kafka;
-    await ensureTopics(admin, topicDefinitions({ partitions, replicationFactor, prefix, dlqConsumers: DLQ_CONSUMERS }), logger);
+    await ensureTopics(
+      admin,
+      topicDefinitions({ partitions, replicationFactor, prefix, dlqConsumers: DLQ_CONSUMERS }),
+      logger,
+    );
   } finally {
     await admin.disconnect();
   }
@@ -53,7 +58,10 @@ async function migrateWithRetry(orm: Orm, schema: string): Promise<void> {
   }
 }
 
-export async function startProjector(config: ProjectorConfig, options: ProjectorOptions = {}): Promise<RunningProjector> {
+export async function startProjector(
+  config: ProjectorConfig,
+  options: ProjectorOptions = {},
+): Promise<RunningProjector> {
   const logger = options.logger ?? createLogger('projector', config.logLevel);
   await provisionTopics(config, logger);
   const orm = await createOrm(config.postgres, logger);
@@ -73,7 +81,9 @@ export async function startProjector(config: ProjectorConfig, options: Projector
   const consumer = app.get(TaskEventsConsumer);
   await consumer.start();
   const server =
-    options.http === false ? null : await serveHealth(config, consumer, await sqlPool(orm), app.get<Registry>(REGISTRY));
+    options.http === false
+      ? null
+      : await serveHealth(config, consumer, await sqlPool(orm), app.get<Registry>(REGISTRY));
   return {
     app,
     consumer,

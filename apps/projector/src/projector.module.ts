@@ -10,7 +10,8 @@ import type { Redis } from '@tasklog/platform/redis';
 import { CacheInvalidator } from './cache.invalidator.js';
 import type { ProjectorConfig } from './projector.config.js';
 import { projectorMetrics } from './projector.metrics.js';
-import { TaskEventsConsumer, type CommittedBatch } from './task-events.consumer.js';
+import type { CommittedBatch } from './committed-batch.js';
+import { TaskEventsConsumer } from './task-events.consumer.js';
 
 export const REGISTRY = Symbol('PROJECTOR_REGISTRY');
 const CLIENTS = Symbol('PROJECTOR_CLIENTS');

@@ -7,7 +7,6 @@
 // monitoring only. A failing database pauses the partition (retry with
 // backoff, readiness false); nothing is ever skipped for it.
 import kafkajs from 'kafkajs';
-import { readTaskEventRecord } from '@tasklog/contracts';
 import type { KafkaClient } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
 import {
@@ -16,31 +15,15 @@ import {
   inTransaction,
   projectTaskEvents,
   readPositions,
-  type PositionedEvent,
   type ProjectionOutcome,
   type ProjectionTarget,
   type SqlPool,
 } from '@tasklog/platform/postgres';
 import type { CacheInvalidator } from './cache.invalidator.js';
+import { changedTasks, decode, observeBatch, type CommittedBatch, type DecodedBatch } from './committed-batch.js';
 import { deadLetterRecord } from './dead-letter.record.js';
 import type { ProjectorConfig } from './projector.config.js';
 import type { ProjectorMetrics } from './projector.metrics.js';
-
-/** What a committed batch looked like (benchmarks and tests observe it). */
-export interface CommittedBatch {
-  readonly partition: number;
-  readonly nextOffset: bigint;
-  readonly applied: number;
-  /** Kafka append times (ms) of the batch's records. */
-  readonly appendTimes: readonly number[];
-  readonly committedAt: number;
-}
-
-interface DecodedBatch {
-  readonly events: PositionedEvent[];
-  readonly undecodable: { message: kafkajs.KafkaMessage; error: Error }[];
-  readonly byOffset: Map<bigint, kafkajs.KafkaMessage>;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -158,14 +141,15 @@ export class TaskEventsConsumer {
     const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
     if (messages.length === 0) return;
     const started = performance.now();
+    const receivedAt = Date.now();
     const join = this.joins;
     const decoded = decode(batch.partition, messages);
     const last = messages[messages.length - 1]!;
-    const outcome = await this.applyWithRetry(batch.partition, decoded, BigInt(last.offset) + 1n, payload);
-    if (!outcome) return;
-    if (join === this.joins) this.positions.set(batch.partition, outcome.nextOffset);
+    const committed = await this.applyWithRetry(batch.partition, decoded, BigInt(last.offset) + 1n, payload);
+    if (!committed) return;
+    if (join === this.joins) this.positions.set(batch.partition, committed.outcome.nextOffset);
     payload.resolveOffset(last.offset);
-    await this.afterCommit(batch, messages, outcome, started);
+    await this.afterCommit(batch, messages, committed, { started, receivedAt });
     await payload.heartbeat();
   }
 
@@ -174,16 +158,18 @@ export class TaskEventsConsumer {
     decoded: DecodedBatch,
     endOffset: bigint,
     payload: kafkajs.EachBatchPayload,
-  ): Promise<ProjectionOutcome | null> {
+  ): Promise<{ outcome: ProjectionOutcome; marked: boolean } | null> {
     for (let attempt = 0; ; attempt++) {
       try {
+        let marked = false;
         const outcome = await inTransaction(this.pool, async (client) => {
           const result = await projectTaskEvents(client, this.target, { partition, events: decoded.events, endOffset });
           await this.deadLetter(partition, decoded, result);
+          marked = await this.invalidator.beforeCommit(result.generation, changedTasks(result));
           return result;
         });
         if (this.failing.delete(partition)) this.logger.info({ partition }, 'batch applied again after failures');
-        return outcome;
+        return { outcome, marked };
       } catch (error) {
         this.failing.add(partition);
         this.metrics.retries.inc();
@@ -226,8 +212,8 @@ export class TaskEventsConsumer {
   private async afterCommit(
     batch: kafkajs.Batch,
     messages: kafkajs.KafkaMessage[],
-    outcome: ProjectionOutcome,
-    started: number,
+    { outcome, marked }: { outcome: ProjectionOutcome; marked: boolean },
+    timing: { started: number; receivedAt: number },
   ): Promise<void> {
     const committedAt = Date.now();
     if (this.config.faultPauseAfterCommitMs > 0) {
@@ -241,55 +227,9 @@ export class TaskEventsConsumer {
     this.consumer
       ?.commitOffsets([{ topic, partition: batch.partition, offset: outcome.nextOffset.toString() }])
       .catch((error: unknown) => this.logger.debug({ err: String(error) }, 'informational offset commit failed'));
-    const { fold, generation } = outcome;
-    const owners = new Set(fold.tasks.map((t) => t.after.ownerId));
-    void this.invalidator.invalidate(
-      generation,
-      fold.tasks.map((t) => ({ taskId: t.after.taskId, version: t.after.version })),
-      owners,
-    );
-    this.observe(batch, messages, outcome, started, committedAt);
+    const owners = new Set(outcome.fold.tasks.map((t) => t.after.ownerId));
+    void this.invalidator.invalidate(outcome.generation, marked ? [] : changedTasks(outcome), owners);
+    const observed = observeBatch(this.metrics, batch, messages, outcome, { ...timing, committedAt });
+    this.hooks.onCommitted?.(observed);
   }
-
-  private observe(
-    batch: kafkajs.Batch,
-    messages: kafkajs.KafkaMessage[],
-    outcome: ProjectionOutcome,
-    started: number,
-    committedAt: number,
-  ): void {
-    const partition = String(batch.partition);
-    const appendTimes = messages.map((m) => Number(m.timestamp));
-    for (const event of outcome.fold.applied) this.metrics.eventsApplied.inc({ type: event.recorded.event.type });
-    for (const at of appendTimes) this.metrics.eventLagSeconds.observe(Math.max(0, committedAt - at) / 1000);
-    this.metrics.batchSize.observe(messages.length);
-    this.metrics.batchSeconds.observe((performance.now() - started) / 1000);
-    const end = BigInt(batch.highWatermark);
-    this.metrics.lagOffsets.set({ partition }, Number(end > outcome.nextOffset ? end - outcome.nextOffset : 0n));
-    this.metrics.lagSeconds.set({ partition }, Math.max(0, committedAt - appendTimes[appendTimes.length - 1]!) / 1000);
-    this.hooks.onCommitted?.({
-      partition: batch.partition,
-      nextOffset: outcome.nextOffset,
-      applied: outcome.fold.applied.length,
-      appendTimes,
-      committedAt,
-    });
-  }
-}
-
-function decode(partition: number, messages: readonly kafkajs.KafkaMessage[]): DecodedBatch {
-  const events: PositionedEvent[] = [];
-  const undecodable: DecodedBatch['undecodable'] = [];
-  const byOffset = new Map<bigint, kafkajs.KafkaMessage>();
-  for (const message of messages) {
-    const offset = BigInt(message.offset);
-    try {
-      const { recorded, storedVersion } = readTaskEventRecord(message);
-      events.push({ partition, offset, recorded, storedVersion });
-      byOffset.set(offset, message);
-    } catch (error) {
-      undecodable.push({ message, error: error instanceof Error ? error : new Error(String(error)) });
-    }
-  }
-  return { events, undecodable, byOffset };
 }

@@ -71,7 +71,11 @@ export class EventLogFixture {
 }
 
 /** Applies events of one partition as one batch (endOffset = last offset + 1). */
-export function applyBatch(pool: SqlPool, topic: string, events: readonly PositionedEvent[]): Promise<ProjectionOutcome> {
+export function applyBatch(
+  pool: SqlPool,
+  topic: string,
+  events: readonly PositionedEvent[],
+): Promise<ProjectionOutcome> {
   const partition = events[0]!.partition;
   const endOffset = events[events.length - 1]!.offset + 1n;
   const target = { tables: READ_MODEL_TABLES, projection: TASK_VIEW_PROJECTION, topic, notify: true };

@@ -28,7 +28,9 @@ describe('projector (Kafka → PostgreSQL)', () => {
   it('projects what the processor appends: the read model equals the fold of the log, task by task', async () => {
     const projector = await px.start();
     const ids = Array.from({ length: 40 }, () => randomUUID());
-    await sendAndWait(ids.map((id, i) => commands.create(id, `user-${i % 4}`, { dueDate: '2031-01-01T00:00:00.000Z' })));
+    await sendAndWait(
+      ids.map((id, i) => commands.create(id, `user-${i % 4}`, { dueDate: '2031-01-01T00:00:00.000Z' })),
+    );
     await sendAndWait(ids.map((id) => commands.update(id, `renamed ${id.slice(0, 6)}`)));
     await sendAndWait(ids.slice(0, 10).map((id) => commands.complete(id)));
     const events = await px.waitCaughtUp();
@@ -45,11 +47,12 @@ describe('projector (Kafka → PostgreSQL)', () => {
     const projector = await px.start();
     const producer = px.fx.kafka.producer();
     await producer.connect();
-    const [{ baseOffset }] = (await producer.send({
+    const [sent] = await producer.send({
       topic: px.topic,
       acks: -1,
       messages: [{ key: 'not-a-task', value: Buffer.from('garbage'), partition: 1, headers: { 'x-origin': 'test' } }],
-    })) as [{ baseOffset: string }];
+    });
+    const baseOffset = sent!.baseOffset!;
     await producer.disconnect();
     const id = randomUUID();
     await sendAndWait([commands.create(id, 'user-dlq')]);
@@ -100,9 +103,15 @@ describe('projector (Kafka → PostgreSQL)', () => {
 
   async function readDeadLetters(count: number) {
     const letters: { headers: Record<string, string>; value: string }[] = [];
-    const consumer = px.fx.kafka.consumer({ groupId: `${px.env['PROJECTOR_GROUP_ID']}-dlq-reader`, maxWaitTimeInMs: 50 });
+    const consumer = px.fx.kafka.consumer({
+      groupId: `${px.env['PROJECTOR_GROUP_ID']}-dlq-reader`,
+      maxWaitTimeInMs: 50,
+    });
     await consumer.connect();
-    await consumer.subscribe({ topic: `${px.fx.config.kafka.topicPrefix}tasklog.projector.dlq.v1`, fromBeginning: true });
+    await consumer.subscribe({
+      topic: `${px.fx.config.kafka.topicPrefix}tasklog.projector.dlq.v1`,
+      fromBeginning: true,
+    });
     await consumer.run({
       eachMessage: async ({ message }) => {
         const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));

@@ -87,7 +87,9 @@ describe('task projection (PostgreSQL)', () => {
       expected += events.length;
       const task = (await readModelTask(pool, id))!;
       expectations[index]!(task);
-      const { rows } = await pool.query<{ n: string }>(`select count(*) as n from task_history where task_id = $1`, [id]);
+      const { rows } = await pool.query<{ n: string }>(`select count(*) as n from task_history where task_id = $1`, [
+        id,
+      ]);
       expect(Number(rows[0]!.n)).toBe(expected);
     }
     await expectFolded(log);

@@ -15,3 +15,11 @@ export * from './read-model/projection-positions.js';
 export * from './read-model/task-view.cache.js';
 export * from './read-model/task-list.query.js';
 export * from './read-model/task-view.queries.js';
+// Projection rebuild, swap, verify and status (ADR 0020–0022).
+export * from './rebuild/projection-rebuild.store.js';
+export * from './rebuild/projection-rebuild.runner.js';
+export * from './rebuild/projection-swap.js';
+export * from './rebuild/projection-verify.js';
+export * from './rebuild/projection-status.js';
+export * from './rebuild/shadow-tables.js';
+export { TableDigest } from './rebuild/read-model.digest.js';

@@ -6,7 +6,11 @@ import type { Logger } from '@tasklog/platform/observability';
 import type { PooledSqlClient, SqlClient, SqlPool } from './sql-client.js';
 import { PROJECTION_CHANNEL } from './task-events.sql.js';
 
-export async function readPositions(client: SqlClient, projection: string, topic: string): Promise<Map<number, bigint>> {
+export async function readPositions(
+  client: SqlClient,
+  projection: string,
+  topic: string,
+): Promise<Map<number, bigint>> {
   const { rows } = await client.query<{ partition: number; next_offset: string }>(
     'select partition, next_offset from projection_offsets where projection = $1 and topic = $2',
     [projection, topic],

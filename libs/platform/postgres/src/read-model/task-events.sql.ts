@@ -2,8 +2,14 @@
 // batch plus the new partition position, as data-modifying CTEs over
 // unnest()ed parameter arrays (one round trip, one row per task, no ORM unit
 // of work). Upserts only ever move a row forward (`version` guard), history
-// rows are keyed by log position: replaying a batch changes nothing.
-import { TASK_EVENT_SCHEMA_VERSIONS, TASK_STATUSES, reminderDueAt, type TaskStatus } from '@tasklog/domain';
+// rows are keyed by (task, version): replaying a batch changes nothing.
+import {
+  TASK_EVENT_SCHEMA_VERSIONS,
+  TASK_STATUSES,
+  reminderDueAt,
+  type ExistingTask,
+  type TaskStatus,
+} from '@tasklog/domain';
 import { statusColumn, type ReadModelTables } from './read-model.tables.js';
 import type { BatchFold } from './task-batch.fold.js';
 
@@ -50,24 +56,132 @@ function upsertViews(table: string, fold: BatchFold, p: Params): string {
   const t = fold.tasks.map((f) => f.after);
   const col = <T>(pick: (task: (typeof t)[number]) => T) => t.map(pick);
   const columns = [
-    ['task_id', p.add(col((x) => x.taskId), 'text[]')],
-    ['owner_id', p.add(col((x) => x.ownerId), 'text[]')],
-    ['title', p.add(col((x) => x.title), 'text[]')],
-    ['description', p.add(col((x) => x.description), 'text[]')],
-    ['status', p.add(col((x) => x.status), 'text[]')],
-    ['due_date', p.add(col((x) => x.dueDate), 'timestamptz[]')],
-    ['warning_offset', p.add(col((x) => x.warningOffset), 'int[]')],
-    ['category', p.add(col((x) => x.category), 'text[]')],
-    ['tags', p.add(col((x) => JSON.stringify(x.tags)), 'jsonb[]')],
-    ['created_at', p.add(col((x) => x.createdAt), 'timestamptz[]')],
-    ['updated_at', p.add(col((x) => x.updatedAt), 'timestamptz[]')],
-    ['completed_at', p.add(col((x) => x.completedAt), 'timestamptz[]')],
-    ['deleted_at', p.add(col((x) => x.deletedAt), 'timestamptz[]')],
-    ['reminder_fired_for_due_date', p.add(col((x) => x.reminder.firedForDueDate), 'timestamptz[]')],
-    ['reminder_fired_at', p.add(col((x) => x.reminder.firedAt), 'timestamptz[]')],
-    ['version', p.add(col((x) => x.version), 'int[]')],
-    ['event_partition', p.add(fold.tasks.map((f) => f.last.partition), 'int[]')],
-    ['event_offset', p.add(fold.tasks.map((f) => f.last.offset.toString()), 'bigint[]')],
+    [
+      'task_id',
+      p.add(
+        col((x) => x.taskId),
+        'text[]',
+      ),
+    ],
+    [
+      'owner_id',
+      p.add(
+        col((x) => x.ownerId),
+        'text[]',
+      ),
+    ],
+    [
+      'title',
+      p.add(
+        col((x) => x.title),
+        'text[]',
+      ),
+    ],
+    [
+      'description',
+      p.add(
+        col((x) => x.description),
+        'text[]',
+      ),
+    ],
+    [
+      'status',
+      p.add(
+        col((x) => x.status),
+        'text[]',
+      ),
+    ],
+    [
+      'due_date',
+      p.add(
+        col((x) => x.dueDate),
+        'timestamptz[]',
+      ),
+    ],
+    [
+      'warning_offset',
+      p.add(
+        col((x) => x.warningOffset),
+        'int[]',
+      ),
+    ],
+    [
+      'category',
+      p.add(
+        col((x) => x.category),
+        'text[]',
+      ),
+    ],
+    [
+      'tags',
+      p.add(
+        col((x) => JSON.stringify(x.tags)),
+        'jsonb[]',
+      ),
+    ],
+    [
+      'created_at',
+      p.add(
+        col((x) => x.createdAt),
+        'timestamptz[]',
+      ),
+    ],
+    [
+      'updated_at',
+      p.add(
+        col((x) => x.updatedAt),
+        'timestamptz[]',
+      ),
+    ],
+    [
+      'completed_at',
+      p.add(
+        col((x) => x.completedAt),
+        'timestamptz[]',
+      ),
+    ],
+    [
+      'deleted_at',
+      p.add(
+        col((x) => x.deletedAt),
+        'timestamptz[]',
+      ),
+    ],
+    [
+      'reminder_fired_for_due_date',
+      p.add(
+        col((x) => x.reminder.firedForDueDate),
+        'timestamptz[]',
+      ),
+    ],
+    [
+      'reminder_fired_at',
+      p.add(
+        col((x) => x.reminder.firedAt),
+        'timestamptz[]',
+      ),
+    ],
+    [
+      'version',
+      p.add(
+        col((x) => x.version),
+        'int[]',
+      ),
+    ],
+    [
+      'event_partition',
+      p.add(
+        fold.tasks.map((f) => f.last.partition),
+        'int[]',
+      ),
+    ],
+    [
+      'event_offset',
+      p.add(
+        fold.tasks.map((f) => f.last.offset.toString()),
+        'bigint[]',
+      ),
+    ],
   ] as const;
   const names = columns.map(([name]) => name);
   const selected = names.map((n) => (n === 'tags' ? 'array(select jsonb_array_elements_text(u.tags))' : `u.${n}`));
@@ -80,23 +194,101 @@ function upsertViews(table: string, fold: BatchFold, p: Params): string {
 function insertHistory(table: string, fold: BatchFold, p: Params): string {
   const e = fold.applied;
   const columns: [string, string][] = [
-    ['event_partition', p.add(e.map((x) => x.partition), 'int[]')],
-    ['event_offset', p.add(e.map((x) => x.offset.toString()), 'bigint[]')],
-    ['task_id', p.add(e.map((x) => x.recorded.metadata.taskId), 'text[]')],
-    ['version', p.add(e.map((x) => x.recorded.metadata.version), 'int[]')],
-    ['event_id', p.add(e.map((x) => x.recorded.metadata.eventId), 'text[]')],
-    ['event_type', p.add(e.map((x) => x.recorded.event.type), 'text[]')],
-    ['schema_version', p.add(e.map((x) => TASK_EVENT_SCHEMA_VERSIONS[x.recorded.event.type]), 'int[]')],
-    ['stored_schema_version', p.add(e.map((x) => x.storedVersion), 'int[]')],
-    ['recorded_at', p.add(e.map((x) => x.recorded.metadata.recordedAt), 'timestamptz[]')],
-    ['actor_id', p.add(e.map((x) => x.recorded.metadata.actorId), 'text[]')],
-    ['causation_id', p.add(e.map((x) => x.recorded.metadata.causationId), 'text[]')],
-    ['correlation_id', p.add(e.map((x) => x.recorded.metadata.correlationId ?? null), 'text[]')],
-    ['payload', p.add(e.map((x) => JSON.stringify(x.recorded.event.data)), 'jsonb[]')],
+    [
+      'event_partition',
+      p.add(
+        e.map((x) => x.partition),
+        'int[]',
+      ),
+    ],
+    [
+      'event_offset',
+      p.add(
+        e.map((x) => x.offset.toString()),
+        'bigint[]',
+      ),
+    ],
+    [
+      'task_id',
+      p.add(
+        e.map((x) => x.recorded.metadata.taskId),
+        'text[]',
+      ),
+    ],
+    [
+      'version',
+      p.add(
+        e.map((x) => x.recorded.metadata.version),
+        'int[]',
+      ),
+    ],
+    [
+      'event_id',
+      p.add(
+        e.map((x) => x.recorded.metadata.eventId),
+        'text[]',
+      ),
+    ],
+    [
+      'event_type',
+      p.add(
+        e.map((x) => x.recorded.event.type),
+        'text[]',
+      ),
+    ],
+    [
+      'schema_version',
+      p.add(
+        e.map((x) => TASK_EVENT_SCHEMA_VERSIONS[x.recorded.event.type]),
+        'int[]',
+      ),
+    ],
+    [
+      'stored_schema_version',
+      p.add(
+        e.map((x) => x.storedVersion),
+        'int[]',
+      ),
+    ],
+    [
+      'recorded_at',
+      p.add(
+        e.map((x) => x.recorded.metadata.recordedAt),
+        'timestamptz[]',
+      ),
+    ],
+    [
+      'actor_id',
+      p.add(
+        e.map((x) => x.recorded.metadata.actorId),
+        'text[]',
+      ),
+    ],
+    [
+      'causation_id',
+      p.add(
+        e.map((x) => x.recorded.metadata.causationId),
+        'text[]',
+      ),
+    ],
+    [
+      'correlation_id',
+      p.add(
+        e.map((x) => x.recorded.metadata.correlationId ?? null),
+        'text[]',
+      ),
+    ],
+    [
+      'payload',
+      p.add(
+        e.map((x) => JSON.stringify(x.recorded.event.data)),
+        'jsonb[]',
+      ),
+    ],
   ];
   return `insert into ${table} (${columns.map(([n]) => n).join(', ')})
     select * from unnest(${columns.map(([, param]) => param).join(', ')})
-    on conflict (event_partition, event_offset) do nothing`;
+    on conflict (task_id, version) do nothing`;
 }
 
 function upsertStats(table: string, fold: BatchFold, p: Params): string {
@@ -111,8 +303,17 @@ function upsertStats(table: string, fold: BatchFold, p: Params): string {
       updated_at = now()`;
 }
 
+/** What a task's reminder row holds, as one comparable value (null: no row). */
+function reminderKey(task: ExistingTask | null): string | null {
+  const at = task === null ? null : reminderDueAt(task);
+  return at === null ? null : `${at}|${task!.dueDate}|${task!.warningOffset}`;
+}
+
 function reminderChanges(table: string, fold: BatchFold, p: Params): string[] {
-  const due = fold.tasks.map((f) => ({ task: f.after, at: reminderDueAt(f.after) }));
+  // Only reminders that change are written: most events leave a task's reminder as it was.
+  const due = fold.tasks
+    .map((f) => ({ task: f.after, at: reminderDueAt(f.after), before: reminderKey(f.before) }))
+    .filter((d) => reminderKey(d.task) !== d.before);
   const pending = due.filter((d) => d.at !== null);
   const cleared = due.filter((d) => d.at === null).map((d) => d.task.taskId);
   const parts: string[] = [];

@@ -69,7 +69,11 @@ function whereClause(filter: TaskListFilter, values: unknown[]): string {
   return conditions.length === 0 ? '' : `where ${conditions.join(' and ')}`;
 }
 
-export async function listTasks(client: SqlClient, tables: ReadModelTables, query: TaskListQuery): Promise<TaskListPage> {
+export async function listTasks(
+  client: SqlClient,
+  tables: ReadModelTables,
+  query: TaskListQuery,
+): Promise<TaskListPage> {
   const values: unknown[] = [];
   const where = whereClause(query, values);
   const counted = await client.query<{ total: string }>(

@@ -1,9 +1,9 @@
 // Redis cache-aside for the task read model (ADR 0016). Keys carry the
 // projection generation, so a rebuilt projection never meets the old one's
 // entries. A task's entry is `<version>|<json>`; the projector overwrites it
-// after each commit with a bare `<version>|` marker, and a reader may only
-// store a version at least as new as what is there: a reader that fetched
-// the old row just before the commit cannot put it back afterwards. List
+// just before each commit with a bare `<version>|` marker, and a reader may
+// only store a version at least as new as what is there (a script checks):
+// a reader that fetched the old row just before the commit cannot put it back. List
 // pages are invalidated by a per-user generation counter (no KEYS scans).
 // Every entry has a TTL; every failure is the caller's cache miss.
 import type { Redis } from '@tasklog/platform/redis';
@@ -45,7 +45,8 @@ type ScriptedRedis = Redis & {
 
 function scripted(redis: Redis): ScriptedRedis {
   const r = redis as ScriptedRedis;
-  if (typeof r.tasklogSetIfNewer !== 'function') redis.defineCommand('tasklogSetIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER });
+  if (typeof r.tasklogSetIfNewer !== 'function')
+    redis.defineCommand('tasklogSetIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER });
   return r;
 }
 
@@ -88,19 +89,36 @@ export class TaskViewCache {
     await this.redis.set(key, json, 'EX', this.ttls.listSeconds);
   }
 
-  /** After a commit: mark every changed task's entry stale and bump the touched users' list generations. */
+  /**
+   * The changed tasks' entries become markers of their new version. The
+   * projector writes them just before its commit: from the commit on, no
+   * reader can be served, or store, an older version. A plain SET suffices
+   * here (no script): a marker never makes an answer stale, and should the
+   * commit fail, readers only miss until the TTL.
+   */
+  async markTasks(generation: number, tasks: readonly { taskId: string; version: number }[]): Promise<void> {
+    await this.exec(generation, tasks, []);
+  }
+
+  /** After a commit: bump the touched users' list generations (and mark tasks not marked before it). */
   async invalidate(
     generation: number,
     tasks: readonly { taskId: string; version: number }[],
     owners: readonly string[],
   ): Promise<void> {
-    if (tasks.length === 0) return;
-    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
-      tasklogSetIfNewer(key: string, version: number, body: string, ttl: number): unknown;
-    };
+    await this.exec(generation, tasks, owners.length === 0 ? [] : [...owners, ALL_USERS]);
+  }
+
+  private async exec(
+    generation: number,
+    tasks: readonly { taskId: string; version: number }[],
+    scopes: readonly string[],
+  ): Promise<void> {
+    if (tasks.length === 0 && scopes.length === 0) return;
+    const pipeline = this.redis.pipeline();
     for (const t of tasks)
-      pipeline.tasklogSetIfNewer(cacheKeys.task(generation, t.taskId), t.version, '', this.ttls.taskSeconds);
-    for (const scope of [...owners, ALL_USERS]) {
+      pipeline.set(cacheKeys.task(generation, t.taskId), `${t.version}|`, 'EX', this.ttls.taskSeconds);
+    for (const scope of scopes) {
       pipeline.incr(cacheKeys.listGeneration(scope));
       pipeline.expire(cacheKeys.listGeneration(scope), this.ttls.listGenerationSeconds);
     }

@@ -13,7 +13,11 @@ import { statusColumn, type ReadModelTables } from './read-model.tables.js';
 import type { SqlClient } from './sql-client.js';
 import { isoOf, taskRowColumns, type TaskRow } from './task-row.codec.js';
 
-export async function findTask(client: SqlClient, tables: ReadModelTables, taskId: string): Promise<TaskRow | undefined> {
+export async function findTask(
+  client: SqlClient,
+  tables: ReadModelTables,
+  taskId: string,
+): Promise<TaskRow | undefined> {
   const { rows } = await client.query<TaskRow>(
     `select ${taskRowColumns()} from ${tables.taskView} where task_id = $1`,
     [taskId],

@@ -1,0 +1,115 @@
+// The queries' access to the task read model: PostgreSQL through the ORM's
+// pool, with the Redis cache-aside (ADR 0016) in front of single tasks and
+// list pages. Redis can only ever cost a query a cache miss: a client that
+// is not connected is skipped at once, a failing command is a miss, and
+// writes to the cache are never awaited by the request.
+import { createHash } from 'node:crypto';
+import type { TaskRepresentation } from '@tasklog/contracts';
+import { counter, type Logger } from '@tasklog/platform/observability';
+import {
+  READ_MODEL_TABLES,
+  TASK_VIEW_PROJECTION,
+  TaskViewCache,
+  cacheKeys,
+  findTask,
+  readGeneration,
+  representationFromRow,
+  sqlPool,
+  type ReadModelTables,
+  type SqlPool,
+} from '@tasklog/platform/postgres';
+import type { ApiDeps } from '../api.deps.js';
+
+const cacheRequests = counter({
+  name: 'cache_requests_total',
+  help: 'Cache lookups by result: hit, miss, bypass (consistency token), error (Redis unavailable)',
+  labelNames: ['result'],
+});
+
+/** How long a read generation is trusted before it is read again (a rebuild's swap bumps it). */
+const GENERATION_TTL_MS = 1000;
+
+export class TaskReadModel {
+  readonly tables: ReadModelTables = READ_MODEL_TABLES;
+  private known = { generation: 1, readAt: 0 };
+
+  constructor(
+    readonly pool: SqlPool,
+    private readonly cache: TaskViewCache | null,
+    private readonly logger: Logger,
+  ) {}
+
+  static async create(deps: ApiDeps): Promise<TaskReadModel> {
+    const { queries } = deps.config;
+    const cache = queries.cacheEnabled
+      ? new TaskViewCache(deps.redis, {
+          taskSeconds: queries.cacheTaskTtlSeconds,
+          listSeconds: queries.cacheListTtlSeconds,
+          listGenerationSeconds: 86_400,
+        })
+      : null;
+    return new TaskReadModel(await sqlPool(deps.orm), cache, deps.logger);
+  }
+
+  async generation(): Promise<number> {
+    if (Date.now() - this.known.readAt > GENERATION_TTL_MS) {
+      this.known = { generation: await readGeneration(this.pool, TASK_VIEW_PROJECTION), readAt: Date.now() };
+    }
+    return this.known.generation;
+  }
+
+  /** The task's current representation (deleted ones included), or undefined. `fresh` skips the cache read. */
+  async task(taskId: string, fresh: boolean): Promise<TaskRepresentation | undefined> {
+    const generation = await this.generation();
+    const cached = await this.lookup(fresh, () => this.cache!.getTask(generation, taskId));
+    if (cached !== undefined) return JSON.parse(cached) as TaskRepresentation;
+    const row = await findTask(this.pool, this.tables, taskId);
+    if (row === undefined) return undefined;
+    const task = representationFromRow(row);
+    this.store(() => this.cache!.putTask(generation, taskId, task.version, JSON.stringify(task)));
+    return task;
+  }
+
+  /**
+   * A list page from the cache, or loaded and cached. The key carries the
+   * scope's list generation as read before loading: a page loaded just
+   * before the projector's bump is stored under a generation nobody reads.
+   */
+  async listPage<T>(scope: string, query: string, fresh: boolean, load: () => Promise<T>): Promise<T> {
+    const generation = await this.generation();
+    let key: string | undefined;
+    const cached = await this.lookup(fresh, async () => {
+      const listGeneration = await this.cache!.listGeneration(scope);
+      key = cacheKeys.list(generation, scope, listGeneration, createHash('sha1').update(query).digest('hex'));
+      return this.cache!.getList(key);
+    });
+    if (cached !== undefined) return JSON.parse(cached) as T;
+    const page = await load();
+    if (key !== undefined) this.store(() => this.cache!.putList(key!, JSON.stringify(page)));
+    return page;
+  }
+
+  private async lookup(fresh: boolean, read: () => Promise<string | undefined>): Promise<string | undefined> {
+    if (this.cache === null) return undefined;
+    if (fresh) return this.count('bypass');
+    if (!this.cache.available()) return this.count('error');
+    try {
+      const value = await read();
+      this.count(value === undefined ? 'miss' : 'hit');
+      return value;
+    } catch (error) {
+      this.logger.debug({ err: String(error) }, 'cache read failed: reading PostgreSQL');
+      return this.count('error');
+    }
+  }
+
+  private store(write: () => Promise<void>): void {
+    if (this.cache === null || !this.cache.available()) return;
+    write().catch((error: unknown) => this.logger.debug({ err: String(error) }, 'cache write failed'));
+  }
+
+  private count(result: 'hit' | 'miss' | 'bypass' | 'error'): undefined {
+    cacheRequests.inc({ result });
+    return undefined;
+  }
+}

@@ -1,0 +1,63 @@
+// What an operator sees of each projection: its generation, how far behind
+// the log head the live tables are, and the latest rebuild with its progress
+// (records the shadow tables hold out of the log's current length).
+import { highWatermarks, type KafkaClient } from '@tasklog/platform/kafka';
+import { readGeneration, readPositions } from '../read-model/projection-positions.js';
+import type { SqlPool } from '../read-model/sql-client.js';
+import { latestRebuild, UNFINISHED_STATES, type RebuildRow, type RebuildState } from './projection-rebuild.store.js';
+import { REBUILDABLE_PROJECTIONS, rebuildPositionsName } from './projection-rebuild.runner.js';
+
+export interface ProjectionProgress {
+  readonly applied: number;
+  readonly total: number;
+}
+
+export interface ProjectionStatus {
+  readonly name: string;
+  /** `live`, or the state of a rebuild that has not finished. */
+  readonly state: 'live' | RebuildState;
+  readonly generation: number;
+  /** Records of the log the live tables have not applied yet. */
+  readonly lagOffsets: number;
+  /** Of the unfinished rebuild when there is one, else of the live projection. */
+  readonly progress: ProjectionProgress;
+  readonly rebuild: RebuildRow | null;
+}
+
+export async function projectionStatus(
+  deps: { pool: SqlPool; kafka: KafkaClient; topic: string },
+  name: string,
+): Promise<ProjectionStatus> {
+  const [ends, live, generation, rebuild] = await Promise.all([
+    highWatermarks(deps.kafka, deps.topic),
+    readPositions(deps.pool, name, deps.topic),
+    readGeneration(deps.pool, name),
+    latestRebuild(deps.pool, name),
+  ]);
+  const unfinished = rebuild !== undefined && UNFINISHED_STATES.includes(rebuild.state);
+  const total = sum([...ends.values()]);
+  const applied = unfinished
+    ? sum([...(await readPositions(deps.pool, rebuildPositionsName(name), deps.topic)).values()])
+    : sum([...live.values()]);
+  const lag = [...ends].reduce((acc, [p, end]) => acc + Math.max(0, Number(end - (live.get(p) ?? 0n))), 0);
+  return {
+    name,
+    state: unfinished ? rebuild.state : 'live',
+    generation,
+    lagOffsets: lag,
+    progress: { applied, total },
+    rebuild: rebuild ?? null,
+  };
+}
+
+export function projectionStatuses(deps: {
+  pool: SqlPool;
+  kafka: KafkaClient;
+  topic: string;
+}): Promise<ProjectionStatus[]> {
+  return Promise.all(REBUILDABLE_PROJECTIONS.map((name) => projectionStatus(deps, name)));
+}
+
+function sum(values: bigint[]): number {
+  return Number(values.reduce((a, b) => a + b, 0n));
+}
