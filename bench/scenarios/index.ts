@@ -4,6 +4,7 @@ import { commandProcessorBench } from './command-processor.bench.js';
 import { httpCommandsBench } from './http-commands.bench.js';
 import { rebuildBench } from './rebuild.bench.js';
 import { projectorBench } from './projector.bench.js';
+import { queryBench } from './query.bench.js';
 
 /** Every scenario; later capabilities add theirs here. */
 export const scenarios: readonly BenchScenario[] = [
@@ -11,5 +12,6 @@ export const scenarios: readonly BenchScenario[] = [
   commandProcessorBench,
   httpCommandsBench,
   projectorBench,
+  queryBench,
   rebuildBench,
 ];

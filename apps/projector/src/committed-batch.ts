@@ -1,22 +1,10 @@
 // One fetched batch of the event log on its way through the projector: the
 // records decoded at the edge (an undecodable one is kept aside for the
-// dead-letter topic), and, once committed, what it did to the metrics.
+// dead-letter topic), and, once committed, what it does to the metrics.
 import type kafkajs from 'kafkajs';
 import { readTaskEventRecord } from '@tasklog/contracts';
 import type { PositionedEvent, ProjectionOutcome } from '@tasklog/platform/postgres';
 import type { ProjectorMetrics } from './projector.metrics.js';
-
-/** What a committed batch looked like (benchmarks and tests observe it). */
-export interface CommittedBatch {
-  readonly partition: number;
-  readonly nextOffset: bigint;
-  readonly applied: number;
-  /** Kafka append times (ms) of the batch's records. */
-  readonly appendTimes: readonly number[];
-  /** When the batch reached the projector (ms), and when its transaction committed. */
-  readonly receivedAt: number;
-  readonly committedAt: number;
-}
 
 export interface DecodedBatch {
   readonly events: PositionedEvent[];
@@ -29,8 +17,8 @@ export function observeBatch(
   batch: kafkajs.Batch,
   messages: kafkajs.KafkaMessage[],
   outcome: ProjectionOutcome,
-  { started, receivedAt, committedAt }: { started: number; receivedAt: number; committedAt: number },
-): CommittedBatch {
+  { started, committedAt }: { started: number; committedAt: number },
+): void {
   const partition = String(batch.partition);
   const appendTimes = messages.map((m) => Number(m.timestamp));
   const byType = new Map<string, number>();
@@ -43,14 +31,6 @@ export function observeBatch(
   const end = BigInt(batch.highWatermark);
   metrics.lagOffsets.set({ partition }, Number(end > outcome.nextOffset ? end - outcome.nextOffset : 0n));
   metrics.lagSeconds.set({ partition }, Math.max(0, committedAt - appendTimes[appendTimes.length - 1]!) / 1000);
-  return {
-    partition: batch.partition,
-    nextOffset: outcome.nextOffset,
-    applied: outcome.fold.applied.length,
-    appendTimes,
-    receivedAt,
-    committedAt,
-  };
 }
 
 export function changedTasks(outcome: ProjectionOutcome): { taskId: string; version: number }[] {

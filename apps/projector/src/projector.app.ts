@@ -13,7 +13,6 @@ import { createOrm, migrate, sqlPool, type Orm, type SqlPool } from '@tasklog/pl
 import { createRedis } from '@tasklog/platform/redis';
 import type { ProjectorConfig } from './projector.config.js';
 import { ProjectorModule, REGISTRY } from './projector.module.js';
-import type { CommittedBatch } from './committed-batch.js';
 import { TaskEventsConsumer } from './task-events.consumer.js';
 
 export interface RunningProjector {
@@ -27,7 +26,6 @@ export interface ProjectorOptions {
   readonly http?: boolean;
   readonly logger?: Logger;
   readonly onFatal?: (error: Error) => void;
-  readonly onCommitted?: (batch: CommittedBatch) => void;
 }
 
 export async function provisionTopics(config: ProjectorConfig, logger: Logger): Promise<void> {
@@ -70,7 +68,7 @@ export async function startProjector(
   try {
     await migrateWithRetry(orm, config.postgres.schema);
     const pool = await sqlPool(orm);
-    const clients = { orm, pool, redis, logger, onFatal: options.onFatal, onCommitted: options.onCommitted };
+    const clients = { orm, pool, redis, logger, onFatal: options.onFatal };
     app = await NestFactory.createApplicationContext(ProjectorModule.forConfig(config, clients), { logger: false });
   } catch (error) {
     redis.disconnect();

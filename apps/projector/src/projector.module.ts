@@ -10,7 +10,6 @@ import type { Redis } from '@tasklog/platform/redis';
 import { CacheInvalidator } from './cache.invalidator.js';
 import type { ProjectorConfig } from './projector.config.js';
 import { projectorMetrics } from './projector.metrics.js';
-import type { CommittedBatch } from './committed-batch.js';
 import { TaskEventsConsumer } from './task-events.consumer.js';
 
 export const REGISTRY = Symbol('PROJECTOR_REGISTRY');
@@ -22,7 +21,6 @@ export interface ProjectorClients {
   readonly redis: Redis;
   readonly logger: Logger;
   readonly onFatal?: (error: Error) => void;
-  readonly onCommitted?: (batch: CommittedBatch) => void;
 }
 
 @Module({})
@@ -62,7 +60,7 @@ export class ProjectorModule implements OnApplicationShutdown {
               new CacheInvalidator(cache, metrics, clients.logger),
               metrics,
               clients.logger,
-              { onFatal: clients.onFatal, onCommitted: clients.onCommitted },
+              { onFatal: clients.onFatal },
             );
           },
         },

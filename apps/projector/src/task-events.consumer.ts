@@ -3,9 +3,9 @@
 // join the newly assigned partitions are paused before their first fetch,
 // sought to the offsets stored with the read model, then resumed. Each
 // fetched batch is applied in one database transaction together with its
-// new offset (ADR 0015); Kafka's group offsets are committed afterwards, for
-// monitoring only. A failing database pauses the partition (retry with
-// backoff, readiness false); nothing is ever skipped for it.
+// new offset (ADR 0015); Kafka's group offsets are committed afterwards,
+// about once a second, for monitoring only. A failing database holds the
+// partition (retry with backoff, readiness false); nothing is skipped for it.
 import kafkajs from 'kafkajs';
 import type { KafkaClient } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
@@ -20,10 +20,14 @@ import {
   type SqlPool,
 } from '@tasklog/platform/postgres';
 import type { CacheInvalidator } from './cache.invalidator.js';
-import { changedTasks, decode, observeBatch, type CommittedBatch, type DecodedBatch } from './committed-batch.js';
+import { changedTasks, decode, observeBatch, type DecodedBatch } from './committed-batch.js';
 import { deadLetterRecord } from './dead-letter.record.js';
+import { GroupOffsetsReporter } from './group-offsets.reporter.js';
 import type { ProjectorConfig } from './projector.config.js';
 import type { ProjectorMetrics } from './projector.metrics.js';
+
+/** How often the informational Kafka group offsets are committed. */
+const GROUP_OFFSETS_INTERVAL_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,6 +40,7 @@ export class TaskEventsConsumer {
   private owned: number[] = [];
   private joins = 0;
   private readonly target: ProjectionTarget;
+  private readonly groupOffsets: GroupOffsetsReporter;
 
   constructor(
     private readonly kafka: KafkaClient,
@@ -44,7 +49,7 @@ export class TaskEventsConsumer {
     private readonly invalidator: CacheInvalidator,
     private readonly metrics: ProjectorMetrics,
     private readonly logger: Logger,
-    private readonly hooks: { onFatal?: (error: Error) => void; onCommitted?: (batch: CommittedBatch) => void } = {},
+    private readonly hooks: { onFatal?: (error: Error) => void } = {},
   ) {
     this.target = {
       tables: READ_MODEL_TABLES,
@@ -52,6 +57,7 @@ export class TaskEventsConsumer {
       topic: config.topics.events,
       notify: true,
     };
+    this.groupOffsets = new GroupOffsetsReporter(config.topics.events, GROUP_OFFSETS_INTERVAL_MS, logger);
   }
 
   /** Every owned partition positioned and no batch failing. */
@@ -95,6 +101,7 @@ export class TaskEventsConsumer {
   async stop(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = null;
+    await this.groupOffsets.stop();
     await consumer?.disconnect();
     await this.dlq?.disconnect();
     await this.invalidator.stop();
@@ -104,6 +111,7 @@ export class TaskEventsConsumer {
     const topic = this.config.topics.events;
     this.owned = [...(assignment[topic] ?? [])].sort((a, b) => a - b);
     this.positions.clear();
+    this.groupOffsets.clear();
     const join = ++this.joins;
     if (this.owned.length === 0 || !this.consumer) return;
     // Synchronously, before the first fetch of the generation: no batch is read from Kafka's idea of the position.
@@ -141,7 +149,6 @@ export class TaskEventsConsumer {
     const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
     if (messages.length === 0) return;
     const started = performance.now();
-    const receivedAt = Date.now();
     const join = this.joins;
     const decoded = decode(batch.partition, messages);
     const last = messages[messages.length - 1]!;
@@ -149,7 +156,7 @@ export class TaskEventsConsumer {
     if (!committed) return;
     if (join === this.joins) this.positions.set(batch.partition, committed.outcome.nextOffset);
     payload.resolveOffset(last.offset);
-    await this.afterCommit(batch, messages, committed, { started, receivedAt });
+    await this.afterCommit(batch, messages, committed, started);
     await payload.heartbeat();
   }
 
@@ -213,7 +220,7 @@ export class TaskEventsConsumer {
     batch: kafkajs.Batch,
     messages: kafkajs.KafkaMessage[],
     { outcome, marked }: { outcome: ProjectionOutcome; marked: boolean },
-    timing: { started: number; receivedAt: number },
+    started: number,
   ): Promise<void> {
     const committedAt = Date.now();
     if (this.config.faultPauseAfterCommitMs > 0) {
@@ -223,13 +230,9 @@ export class TaskEventsConsumer {
       );
       await sleep(this.config.faultPauseAfterCommitMs);
     }
-    const topic = batch.topic;
-    this.consumer
-      ?.commitOffsets([{ topic, partition: batch.partition, offset: outcome.nextOffset.toString() }])
-      .catch((error: unknown) => this.logger.debug({ err: String(error) }, 'informational offset commit failed'));
+    if (this.consumer) this.groupOffsets.note(this.consumer, batch.partition, outcome.nextOffset);
     const owners = new Set(outcome.fold.tasks.map((t) => t.after.ownerId));
     void this.invalidator.invalidate(outcome.generation, marked ? [] : changedTasks(outcome), owners);
-    const observed = observeBatch(this.metrics, batch, messages, outcome, { ...timing, committedAt });
-    this.hooks.onCommitted?.(observed);
+    observeBatch(this.metrics, batch, messages, outcome, { started, committedAt });
   }
 }

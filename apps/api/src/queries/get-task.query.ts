@@ -9,7 +9,13 @@ import { taskAsOf } from '@tasklog/platform/postgres';
 import { assertVisible } from './owner-scope.js';
 import { TaskReadModel } from './task-read-model.js';
 
-export class GetTaskQuery extends Query<TaskRepresentation> {
+/** The task, and its JSON text when it is the current representation (sent as is over HTTP). */
+export interface GetTaskResult {
+  readonly task: TaskRepresentation;
+  readonly json?: string;
+}
+
+export class GetTaskQuery extends Query<GetTaskResult> {
   constructor(
     readonly principal: Principal,
     readonly taskId: string,
@@ -20,19 +26,19 @@ export class GetTaskQuery extends Query<TaskRepresentation> {
 }
 
 @QueryHandler(GetTaskQuery)
-export class GetTaskHandler implements IQueryHandler<GetTaskQuery, TaskRepresentation> {
+export class GetTaskHandler implements IQueryHandler<GetTaskQuery, GetTaskResult> {
   constructor(@Inject(TaskReadModel) private readonly reads: TaskReadModel) {}
 
-  async execute({ principal, taskId, options }: GetTaskQuery): Promise<TaskRepresentation> {
+  async execute({ principal, taskId, options }: GetTaskQuery): Promise<GetTaskResult> {
     const current = await this.reads.task(taskId, options.fresh);
     // The owner never changes, so the current row decides visibility for the past too.
-    assertVisible(principal, taskId, current?.userId);
+    assertVisible(principal, taskId, current?.task.userId);
     if (options.asOf !== undefined) {
       const then = await taskAsOf(this.reads.pool, this.reads.tables, taskId, options.asOf);
       if (then === null) throw problems.taskNotFound(taskId);
-      return toTaskRepresentation(then);
+      return { task: toTaskRepresentation(then) };
     }
-    if (current!.deletedAt !== null) throw problems.taskNotFound(taskId);
+    if (current!.task.deletedAt !== null) throw problems.taskNotFound(taskId);
     return current!;
   }
 }

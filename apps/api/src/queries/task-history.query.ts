@@ -49,7 +49,7 @@ export class TaskHistoryHandler implements IQueryHandler<TaskHistoryQuery, TaskH
   constructor(@Inject(TaskReadModel) private readonly reads: TaskReadModel) {}
 
   async execute({ principal, taskId, page, fresh }: TaskHistoryQuery): Promise<TaskHistoryResponse> {
-    assertVisible(principal, taskId, (await this.reads.task(taskId, fresh))?.userId);
+    assertVisible(principal, taskId, (await this.reads.task(taskId, fresh))?.task.userId);
     const offset = (page.page - 1) * page.limit;
     const { rows, total } = await taskHistory(this.reads.pool, this.reads.tables, taskId, {
       limit: page.limit,

@@ -26,12 +26,18 @@ const cacheRequests = counter({
   labelNames: ['result'],
 });
 
+export interface CachedTask {
+  readonly task: TaskRepresentation;
+  readonly json: string;
+}
+
 /** How long a read generation is trusted before it is read again (a rebuild's swap bumps it). */
 const GENERATION_TTL_MS = 1000;
 
 export class TaskReadModel {
   readonly tables: ReadModelTables = READ_MODEL_TABLES;
   private known = { generation: 1, readAt: 0 };
+  private refreshing: Promise<void> | null = null;
 
   constructor(
     readonly pool: SqlPool,
@@ -51,23 +57,39 @@ export class TaskReadModel {
     return new TaskReadModel(await sqlPool(deps.orm), cache, deps.logger);
   }
 
+  /**
+   * The projection generation cache keys carry. Refreshed in the background
+   * once a second (a rebuild's swap bumps it), so no query waits for it.
+   */
   async generation(): Promise<number> {
-    if (Date.now() - this.known.readAt > GENERATION_TTL_MS) {
-      this.known = { generation: await readGeneration(this.pool, TASK_VIEW_PROJECTION), readAt: Date.now() };
+    if (this.known.readAt === 0) await this.refreshGeneration();
+    else if (Date.now() - this.known.readAt > GENERATION_TTL_MS && !this.refreshing) {
+      this.refreshing = this.refreshGeneration()
+        .catch((error: unknown) => this.logger.debug({ err: String(error) }, 'generation refresh failed'))
+        .finally(() => (this.refreshing = null));
     }
     return this.known.generation;
   }
 
-  /** The task's current representation (deleted ones included), or undefined. `fresh` skips the cache read. */
-  async task(taskId: string, fresh: boolean): Promise<TaskRepresentation | undefined> {
+  private async refreshGeneration(): Promise<void> {
+    this.known = { generation: await readGeneration(this.pool, TASK_VIEW_PROJECTION), readAt: Date.now() };
+  }
+
+  /**
+   * The task's current representation (deleted ones included), with its JSON
+   * text (sent as is: a cache hit is never parsed and serialized again), or
+   * undefined. `fresh` skips the cache read.
+   */
+  async task(taskId: string, fresh: boolean): Promise<CachedTask | undefined> {
     const generation = await this.generation();
     const cached = await this.lookup(fresh, () => this.cache!.getTask(generation, taskId));
-    if (cached !== undefined) return JSON.parse(cached) as TaskRepresentation;
+    if (cached !== undefined) return { task: JSON.parse(cached) as TaskRepresentation, json: cached };
     const row = await findTask(this.pool, this.tables, taskId);
     if (row === undefined) return undefined;
     const task = representationFromRow(row);
-    this.store(() => this.cache!.putTask(generation, taskId, task.version, JSON.stringify(task)));
-    return task;
+    const json = JSON.stringify(task);
+    this.store(() => this.cache!.putTask(generation, taskId, task.version, json));
+    return { task, json };
   }
 
   /**

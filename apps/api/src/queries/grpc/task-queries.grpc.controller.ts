@@ -37,7 +37,7 @@ export class TaskQueriesGrpcController {
   async getTask(request: GetTaskRequest, metadata: grpc.Metadata) {
     const { principal, fresh } = await this.prepare(metadata);
     const { asOf } = await validated(GetTaskQueryDto, { asOf: isoOf(request.asOf) });
-    const task = await this.queries.execute(new GetTaskQuery(principal, request.taskId ?? '', { fresh, asOf }));
+    const { task } = await this.queries.execute(new GetTaskQuery(principal, request.taskId ?? '', { fresh, asOf }));
     return { task: taskViewOf(task) };
   }
 

@@ -69,15 +69,18 @@ export class TaskQueriesHttpController {
     @ConsistentRead() fresh: boolean,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TaskRepresentation | undefined> {
-    const task = await this.queries.execute(new GetTaskQuery(principal, id, { fresh, asOf: query.asOf }));
+  ): Promise<TaskRepresentation | string | undefined> {
+    const { task, json } = await this.queries.execute(new GetTaskQuery(principal, id, { fresh, asOf: query.asOf }));
     // A past state is not the resource's current representation: no validator for it.
-    if (query.asOf !== undefined) return task;
+    if (query.asOf !== undefined || json === undefined) return task;
     const etag = etagOf(task.version);
     reply.header('etag', etag);
-    if (!matches(ifNoneMatch, etag)) return task;
-    reply.status(304);
-    return undefined;
+    if (matches(ifNoneMatch, etag)) {
+      reply.status(304);
+      return undefined;
+    }
+    reply.header('content-type', 'application/json; charset=utf-8');
+    return json;
   }
 
   @Get(':id/history')

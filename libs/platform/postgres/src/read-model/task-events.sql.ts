@@ -11,7 +11,7 @@ import {
   type TaskStatus,
 } from '@tasklog/domain';
 import { statusColumn, type ReadModelTables } from './read-model.tables.js';
-import type { BatchFold } from './task-batch.fold.js';
+import type { BatchFold, FoldedTask, PositionedEvent } from './task-batch.fold.js';
 
 /** Where NOTIFY announces a new position: payload `schema|projection|topic|partition|nextOffset`. */
 export const PROJECTION_CHANNEL = 'tasklog_projection';
@@ -52,242 +52,74 @@ export function batchWriteStatement(
   return { text: `with ${parts.join(',\n')} select ${notify} as notified`, values: p.values };
 }
 
+/** A column of a bulk write: its name, its PostgreSQL array element type, and its value per row. */
+type Column<T> = readonly [name: string, type: string, value: (row: T) => unknown];
+
+const VIEW_COLUMNS: readonly Column<FoldedTask>[] = [
+  ['task_id', 'text', (f) => f.after.taskId],
+  ['owner_id', 'text', (f) => f.after.ownerId],
+  ['title', 'text', (f) => f.after.title],
+  ['description', 'text', (f) => f.after.description],
+  ['status', 'text', (f) => f.after.status],
+  ['due_date', 'timestamptz', (f) => f.after.dueDate],
+  ['warning_offset', 'int', (f) => f.after.warningOffset],
+  ['category', 'text', (f) => f.after.category],
+  // A jagged text[][] cannot be unnested: tags travel as one JSON array per row.
+  ['tags', 'jsonb', (f) => JSON.stringify(f.after.tags)],
+  ['created_at', 'timestamptz', (f) => f.after.createdAt],
+  ['updated_at', 'timestamptz', (f) => f.after.updatedAt],
+  ['completed_at', 'timestamptz', (f) => f.after.completedAt],
+  ['deleted_at', 'timestamptz', (f) => f.after.deletedAt],
+  ['reminder_fired_for_due_date', 'timestamptz', (f) => f.after.reminder.firedForDueDate],
+  ['reminder_fired_at', 'timestamptz', (f) => f.after.reminder.firedAt],
+  ['version', 'int', (f) => f.after.version],
+  ['event_partition', 'int', (f) => f.last.partition],
+  ['event_offset', 'bigint', (f) => f.last.offset.toString()],
+];
+
+const HISTORY_COLUMNS: readonly Column<PositionedEvent>[] = [
+  ['event_partition', 'int', (e) => e.partition],
+  ['event_offset', 'bigint', (e) => e.offset.toString()],
+  ['task_id', 'text', (e) => e.recorded.metadata.taskId],
+  ['version', 'int', (e) => e.recorded.metadata.version],
+  ['event_id', 'text', (e) => e.recorded.metadata.eventId],
+  ['event_type', 'text', (e) => e.recorded.event.type],
+  ['schema_version', 'int', (e) => TASK_EVENT_SCHEMA_VERSIONS[e.recorded.event.type]],
+  ['stored_schema_version', 'int', (e) => e.storedVersion],
+  ['recorded_at', 'timestamptz', (e) => e.recorded.metadata.recordedAt],
+  ['actor_id', 'text', (e) => e.recorded.metadata.actorId],
+  ['causation_id', 'text', (e) => e.recorded.metadata.causationId],
+  ['correlation_id', 'text', (e) => e.recorded.metadata.correlationId ?? null],
+  ['payload', 'jsonb', (e) => JSON.stringify(e.recorded.event.data)],
+];
+
+const REMINDER_COLUMNS: readonly Column<ExistingTask>[] = [
+  ['task_id', 'text', (t) => t.taskId],
+  ['owner_id', 'text', (t) => t.ownerId],
+  ['due_date', 'timestamptz', (t) => t.dueDate],
+  ['warning_offset', 'int', (t) => t.warningOffset],
+  ['remind_at', 'timestamptz', (t) => reminderDueAt(t)],
+];
+
+/** `unnest($1::text[], $2::int[], …)` over the rows, one parameter array per column. */
+function unnestOf<T>(rows: readonly T[], columns: readonly Column<T>[], p: Params): string {
+  return `unnest(${columns.map(([, type, value]) => p.add(rows.map(value), `${type}[]`)).join(', ')})`;
+}
+
+const namesOf = (columns: readonly Column<never>[]) => columns.map(([name]) => name);
+
 function upsertViews(table: string, fold: BatchFold, p: Params): string {
-  const t = fold.tasks.map((f) => f.after);
-  const col = <T>(pick: (task: (typeof t)[number]) => T) => t.map(pick);
-  const columns = [
-    [
-      'task_id',
-      p.add(
-        col((x) => x.taskId),
-        'text[]',
-      ),
-    ],
-    [
-      'owner_id',
-      p.add(
-        col((x) => x.ownerId),
-        'text[]',
-      ),
-    ],
-    [
-      'title',
-      p.add(
-        col((x) => x.title),
-        'text[]',
-      ),
-    ],
-    [
-      'description',
-      p.add(
-        col((x) => x.description),
-        'text[]',
-      ),
-    ],
-    [
-      'status',
-      p.add(
-        col((x) => x.status),
-        'text[]',
-      ),
-    ],
-    [
-      'due_date',
-      p.add(
-        col((x) => x.dueDate),
-        'timestamptz[]',
-      ),
-    ],
-    [
-      'warning_offset',
-      p.add(
-        col((x) => x.warningOffset),
-        'int[]',
-      ),
-    ],
-    [
-      'category',
-      p.add(
-        col((x) => x.category),
-        'text[]',
-      ),
-    ],
-    [
-      'tags',
-      p.add(
-        col((x) => JSON.stringify(x.tags)),
-        'jsonb[]',
-      ),
-    ],
-    [
-      'created_at',
-      p.add(
-        col((x) => x.createdAt),
-        'timestamptz[]',
-      ),
-    ],
-    [
-      'updated_at',
-      p.add(
-        col((x) => x.updatedAt),
-        'timestamptz[]',
-      ),
-    ],
-    [
-      'completed_at',
-      p.add(
-        col((x) => x.completedAt),
-        'timestamptz[]',
-      ),
-    ],
-    [
-      'deleted_at',
-      p.add(
-        col((x) => x.deletedAt),
-        'timestamptz[]',
-      ),
-    ],
-    [
-      'reminder_fired_for_due_date',
-      p.add(
-        col((x) => x.reminder.firedForDueDate),
-        'timestamptz[]',
-      ),
-    ],
-    [
-      'reminder_fired_at',
-      p.add(
-        col((x) => x.reminder.firedAt),
-        'timestamptz[]',
-      ),
-    ],
-    [
-      'version',
-      p.add(
-        col((x) => x.version),
-        'int[]',
-      ),
-    ],
-    [
-      'event_partition',
-      p.add(
-        fold.tasks.map((f) => f.last.partition),
-        'int[]',
-      ),
-    ],
-    [
-      'event_offset',
-      p.add(
-        fold.tasks.map((f) => f.last.offset.toString()),
-        'bigint[]',
-      ),
-    ],
-  ] as const;
-  const names = columns.map(([name]) => name);
+  const names = namesOf(VIEW_COLUMNS);
   const selected = names.map((n) => (n === 'tags' ? 'array(select jsonb_array_elements_text(u.tags))' : `u.${n}`));
   const updates = names.filter((n) => n !== 'task_id').map((n) => `${n} = excluded.${n}`);
   return `insert into ${table} (${names.join(', ')})
-    select ${selected.join(', ')} from unnest(${columns.map(([, param]) => param).join(', ')}) as u(${names.join(', ')})
+    select ${selected.join(', ')} from ${unnestOf(fold.tasks, VIEW_COLUMNS, p)} as u(${names.join(', ')})
     on conflict (task_id) do update set ${updates.join(', ')} where ${table}.version < excluded.version`;
 }
 
 function insertHistory(table: string, fold: BatchFold, p: Params): string {
-  const e = fold.applied;
-  const columns: [string, string][] = [
-    [
-      'event_partition',
-      p.add(
-        e.map((x) => x.partition),
-        'int[]',
-      ),
-    ],
-    [
-      'event_offset',
-      p.add(
-        e.map((x) => x.offset.toString()),
-        'bigint[]',
-      ),
-    ],
-    [
-      'task_id',
-      p.add(
-        e.map((x) => x.recorded.metadata.taskId),
-        'text[]',
-      ),
-    ],
-    [
-      'version',
-      p.add(
-        e.map((x) => x.recorded.metadata.version),
-        'int[]',
-      ),
-    ],
-    [
-      'event_id',
-      p.add(
-        e.map((x) => x.recorded.metadata.eventId),
-        'text[]',
-      ),
-    ],
-    [
-      'event_type',
-      p.add(
-        e.map((x) => x.recorded.event.type),
-        'text[]',
-      ),
-    ],
-    [
-      'schema_version',
-      p.add(
-        e.map((x) => TASK_EVENT_SCHEMA_VERSIONS[x.recorded.event.type]),
-        'int[]',
-      ),
-    ],
-    [
-      'stored_schema_version',
-      p.add(
-        e.map((x) => x.storedVersion),
-        'int[]',
-      ),
-    ],
-    [
-      'recorded_at',
-      p.add(
-        e.map((x) => x.recorded.metadata.recordedAt),
-        'timestamptz[]',
-      ),
-    ],
-    [
-      'actor_id',
-      p.add(
-        e.map((x) => x.recorded.metadata.actorId),
-        'text[]',
-      ),
-    ],
-    [
-      'causation_id',
-      p.add(
-        e.map((x) => x.recorded.metadata.causationId),
-        'text[]',
-      ),
-    ],
-    [
-      'correlation_id',
-      p.add(
-        e.map((x) => x.recorded.metadata.correlationId ?? null),
-        'text[]',
-      ),
-    ],
-    [
-      'payload',
-      p.add(
-        e.map((x) => JSON.stringify(x.recorded.event.data)),
-        'jsonb[]',
-      ),
-    ],
-  ];
-  return `insert into ${table} (${columns.map(([n]) => n).join(', ')})
-    select * from unnest(${columns.map(([, param]) => param).join(', ')})
+  return `insert into ${table} (${namesOf(HISTORY_COLUMNS).join(', ')})
+    select * from ${unnestOf(fold.applied, HISTORY_COLUMNS, p)}
     on conflict (task_id, version) do nothing`;
 }
 
@@ -311,37 +143,13 @@ function reminderKey(task: ExistingTask | null): string | null {
 
 function reminderChanges(table: string, fold: BatchFold, p: Params): string[] {
   // Only reminders that change are written: most events leave a task's reminder as it was.
-  const due = fold.tasks
-    .map((f) => ({ task: f.after, at: reminderDueAt(f.after), before: reminderKey(f.before) }))
-    .filter((d) => reminderKey(d.task) !== d.before);
-  const pending = due.filter((d) => d.at !== null);
-  const cleared = due.filter((d) => d.at === null).map((d) => d.task.taskId);
+  const changed = fold.tasks.filter((f) => reminderKey(f.after) !== reminderKey(f.before)).map((f) => f.after);
+  const pending = changed.filter((t) => reminderDueAt(t) !== null);
+  const cleared = changed.filter((t) => reminderDueAt(t) === null).map((t) => t.taskId);
   const parts: string[] = [];
   if (pending.length > 0) {
-    const columns = [
-      p.add(
-        pending.map((d) => d.task.taskId),
-        'text[]',
-      ),
-      p.add(
-        pending.map((d) => d.task.ownerId),
-        'text[]',
-      ),
-      p.add(
-        pending.map((d) => d.task.dueDate),
-        'timestamptz[]',
-      ),
-      p.add(
-        pending.map((d) => d.task.warningOffset),
-        'int[]',
-      ),
-      p.add(
-        pending.map((d) => d.at),
-        'timestamptz[]',
-      ),
-    ];
-    parts.push(`r as (insert into ${table} (task_id, owner_id, due_date, warning_offset, remind_at)
-      select * from unnest(${columns.join(', ')})
+    parts.push(`r as (insert into ${table} (${namesOf(REMINDER_COLUMNS).join(', ')})
+      select * from ${unnestOf(pending, REMINDER_COLUMNS, p)}
       on conflict (task_id) do update set owner_id = excluded.owner_id, due_date = excluded.due_date,
         warning_offset = excluded.warning_offset, remind_at = excluded.remind_at)`);
   }
