@@ -9,7 +9,8 @@ RUN node scripts/build.mjs && npm prune --omit=dev
 
 FROM node:24-slim
 WORKDIR /app
-ENV NODE_ENV=production HOST=0.0.0.0 PROCESSOR_HOST=0.0.0.0
+ENV NODE_ENV=production HOST=0.0.0.0 GRPC_HOST=0.0.0.0 GRPC_QUERIES_HOST=0.0.0.0 \
+    PROCESSOR_HOST=0.0.0.0 PROJECTOR_HOST=0.0.0.0
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
