@@ -92,7 +92,7 @@ function* commandStream(tasks: number, perTask: number): Generator<KafkaRecord> 
   }
 }
 
-async function commandThroughput(total: number): Promise<BenchRow[]> {
+export async function commandThroughput(total: number): Promise<BenchRow[]> {
   const config = isolatedConfig();
   const kafka = createKafka({ ...config.kafka, clientId: 'bench-processor' }, logger);
   await provisionTopics(config, logger);
@@ -213,7 +213,7 @@ async function prefillLog(kafka: KafkaClient, config: ProcessorConfig, total: nu
   await produceAll(kafka, config.topics.snapshots, snapshots());
 }
 
-async function catchUp(total: number): Promise<BenchRow[]> {
+export async function catchUp(total: number): Promise<BenchRow[]> {
   const config = isolatedConfig();
   const kafka = createKafka({ ...config.kafka, clientId: 'bench-catch-up' }, logger);
   await provisionTopics(config, logger);

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import type { BenchRow, BenchScenario } from '../bench.harness.js';
 import { measureRawProducer } from './kafka-producer.bench.js';
-import { cpuTicks, cpuUse, startStack, type Stack } from './http-commands.stack.js';
+import { cpuMicrosPerRequest, cpuTicks, cpuUse, startStack, type Stack } from './http-commands.stack.js';
 
 interface CannonResult {
   readonly latency: { readonly p50: number; readonly p99: number; readonly max: number };
@@ -35,19 +35,31 @@ export const httpCommandsBench: BenchScenario = {
         { metric: 'projector running', value: stack.projector ? 1 : 0, unit: 'bool' },
       ];
       await fire(stack, { rate: 300, seconds: 3, connections: 64 }); // warm-up: JIT, connections, partition writers
-      for (const rate of [500, 1000, 2000]) rows.push(...(await step(stack, `${rate}/s`, fixedRate(rate, seconds))));
-      const max = await step(stack, 'max', { seconds, connections: MAX_CONNECTIONS });
-      rows.push(...max);
-      const maxRate = max.find((r) => r.metric.startsWith('max: throughput'))!.value;
-      const half = Math.max(50, Math.round(maxRate / 2));
-      rows.push(...(await step(stack, `half max (${half}/s)`, fixedRate(half, seconds), '≤ 25 ms')));
+      if (wanted('fixed'))
+        for (const rate of [500, 1000, 2000]) rows.push(...(await step(stack, `${rate}/s`, fixedRate(rate, seconds))));
+      if (wanted('max') || wanted('half')) {
+        const max = await step(stack, 'max', { seconds, connections: MAX_CONNECTIONS });
+        rows.push(...max);
+        const maxRate = max.find((r) => r.metric.startsWith('max: throughput'))!.value;
+        const half = Math.max(50, Math.round(maxRate / 2));
+        if (wanted('half'))
+          rows.push(...(await step(stack, `half max (${half}/s)`, fixedRate(half, seconds), '≤ 25 ms')));
+      }
       // The API and Kafka alone: answered at the acknowledgment, the processor decides later.
-      rows.push(...(await step(stack, 'max, Prefer: respond-async', { seconds, connections: 256, async: true })));
+      if (wanted('async'))
+        rows.push(...(await step(stack, 'max, Prefer: respond-async', { seconds, connections: 256, async: true })));
       return rows;
     } finally {
       await stack.stop();
     }
   },
+};
+
+// BENCH_HTTP_STEPS=max,async (any of fixed, max, half, async) runs only those
+// steps, e.g. for a CPU profile of one load; all of them by default.
+const wanted = (step: string): boolean => {
+  const only = process.env['BENCH_HTTP_STEPS'];
+  return !only || only.split(',').includes(step);
 };
 
 // autocannon keeps one request in flight per connection: enough connections
@@ -72,7 +84,9 @@ async function step(stack: Stack, label: string, load: Load, p99Target?: string)
   const before = await commandCounts(stack.url);
   const cpuBefore = await cpuTicks(stack);
   const result = await fire(stack, load);
-  const cpu = cpuUse(cpuBefore, await cpuTicks(stack));
+  const cpuAfter = await cpuTicks(stack);
+  const cpu = cpuUse(cpuBefore, cpuAfter);
+  const perRequest = (app: string) => cpuMicrosPerRequest(cpuBefore, cpuAfter, app, result.requests.total);
   const after = await commandCounts(stack.url);
   const delta = (outcome: string) => (after.get(outcome) ?? 0) - (before.get(outcome) ?? 0);
   const throughput = Math.round(result.requests.total / result.duration);
@@ -104,9 +118,15 @@ async function step(stack: Stack, label: string, load: Load, p99Target?: string)
       metric: `${label}: mean inside the API, to ack / to outcome`,
       value: mean('append'),
       unit: 'ms',
-      note: `to the outcome: ${mean('wait').toFixed(1)} ms (from submit; HTTP and auth not included)`,
+      note: `to the outcome: ${mean('wait').toFixed(1)} ms (from submit; HTTP and auth not included); ${(delta('batch_sum') / Math.max(1, delta('batch_count'))).toFixed(1)} commands per produce request`,
     },
     { metric: `${label}: machine CPU busy`, value: cpu.machine, unit: 'cores', note: cpu.note },
+    {
+      metric: `${label}: API CPU per request`,
+      value: perRequest('api'),
+      unit: 'µs',
+      note: `processor ${perRequest('command-processor')} µs, projector ${perRequest('projector')} µs, kafka ${perRequest('kafka')} µs (/proc utime+stime)`,
+    },
   ];
 }
 
@@ -142,6 +162,8 @@ async function commandCounts(url: string): Promise<Map<string, number>> {
   const sample = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
   counts.set('append_sum', sample(/^api_command_append_duration_seconds_sum (\S+)/m));
   counts.set('append_count', sample(/^api_command_append_duration_seconds_count (\S+)/m));
+  counts.set('batch_sum', sample(/^api_command_producer_batch_size_sum (\S+)/m));
+  counts.set('batch_count', sample(/^api_command_producer_batch_size_count (\S+)/m));
   counts.set('wait_sum', sample(/^api_command_wait_duration_seconds_sum\{[^}]*outcome="accepted"[^}]*\} (\S+)/m));
   counts.set('wait_count', sample(/^api_command_wait_duration_seconds_count\{[^}]*outcome="accepted"[^}]*\} (\S+)/m));
   return counts;

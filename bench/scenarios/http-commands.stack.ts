@@ -96,7 +96,11 @@ async function launchApps(ids: StackIds, apps: App[]): Promise<{ url: string; pr
     ...env,
     PORT: String(apiPort),
     GRPC_PORT: String(grpcPort),
-    RATE_LIMIT_ENABLED: 'false',
+    // The per-principal limit is on, as in production (one Redis round trip a
+    // request), with a budget no run uses up; BENCH_RATE_LIMIT=off leaves it out.
+    ...(process.env['BENCH_RATE_LIMIT'] === 'off'
+      ? { RATE_LIMIT_ENABLED: 'false' }
+      : { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_API_MAX: '1000000000' }),
     COMMANDS_RESULTS_GROUP_PREFIX: `${ids.prefix}api-results-`,
     JWT_PUBLIC_KEY_PATH: join(ids.keysDir, 'public.pem'),
     JWT_PRIVATE_KEY_PATH: join(ids.keysDir, 'private.pem'),
@@ -131,8 +135,19 @@ function benchToken(privateKey: CryptoKey): Promise<string> {
     .sign(privateKey);
 }
 
+// BENCH_CPU_PROF=<dir> profiles the API (node --cpu-prof; the profile is
+// written when it exits at the end of the run); BENCH_API_NODE_ARGS adds node
+// flags to the API's command line (e.g. V8 heap settings to compare).
+function profileArgs(name: string): string[] {
+  if (name !== 'api') return [];
+  const dir = process.env['BENCH_CPU_PROF'];
+  const extra = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
+}
+
 function launch(name: string, env: NodeJS.ProcessEnv): App {
-  const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, name, 'src/main.js')], {
+  const args = [...profileArgs(name), '--enable-source-maps', join(DIST, name, 'src/main.js')];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -228,6 +243,15 @@ export async function cpuTicks(stack: Stack): Promise<Ticks> {
     ticks.set(name, Number(after[11] ?? 0) + Number(after[12] ?? 0));
   }
   return ticks;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time one app spent between the two samples, in µs per request (e.g. the API's own cost of a command). */
+export function cpuMicrosPerRequest(before: Ticks, after: Ticks, app: string, requests: number): number {
+  const ticks = (after.get(app) ?? 0) - (before.get(app) ?? 0);
+  return requests > 0 ? Math.round((ticks * 1e6) / TICKS_PER_SECOND / requests) : 0;
 }
 
 export function cpuUse(before: Ticks, after: Ticks): { machine: number; note: string } {

@@ -1,5 +1,6 @@
 import type { BenchScenario } from '../bench.harness.js';
 import { kafkaProducerBench } from './kafka-producer.bench.js';
+import { kafkaClientsBench } from './kafka-clients.bench.js';
 import { commandProcessorBench } from './command-processor.bench.js';
 import { httpCommandsBench } from './http-commands.bench.js';
 import { rebuildBench } from './rebuild.bench.js';
@@ -9,6 +10,7 @@ import { queryBench } from './query.bench.js';
 /** Every scenario; later capabilities add theirs here. */
 export const scenarios: readonly BenchScenario[] = [
   kafkaProducerBench,
+  kafkaClientsBench,
   commandProcessorBench,
   httpCommandsBench,
   projectorBench,

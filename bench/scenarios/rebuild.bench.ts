@@ -100,7 +100,7 @@ async function run(scale: number): Promise<BenchRow[]> {
     const fillSeconds = (performance.now() - fillStarted) / 1000;
     const phases: Record<string, number> = {};
     const started = performance.now();
-    const rebuild = await beginRebuild({ pool, kafka, topic, logger }, TASK_VIEW_PROJECTION, {
+    const rebuild = await beginRebuild({ pool, kafka, topic, logger, kafkaConfig }, TASK_VIEW_PROJECTION, {
       tuning: { onPhase: (phase) => void (phases[phase] = (performance.now() - started) / 1000) },
     });
     const done = await rebuild.run();

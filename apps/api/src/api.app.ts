@@ -23,19 +23,30 @@ export async function createApiApp(
   const jwt = await JwtVerifier.create(config.auth);
   const orm = await createOrm(config.postgres, logger);
   const redis = createRedis(config.redis, logger);
+  const hotRedis = createRedis(config.redis, logger, { autoPipelining: true });
   try {
     await migrate(orm, config.postgres.schema);
     const kafka = createKafka(config.kafka, logger);
     const hooks: (() => Promise<void>)[] = [];
-    const deps: ApiDeps = { config, kafka, orm, redis, logger, onShutdown: (hook) => void hooks.push(hook) };
+    const deps: ApiDeps = {
+      config,
+      kafka,
+      orm,
+      redis,
+      hotRedis,
+      logger,
+      onShutdown: (hook) => void hooks.push(hook),
+    };
     const features = [CommandsModule.forRoot(deps), QueriesModule.forRoot(deps), ProjectionsAdminModule.forRoot(deps)];
     const module = ApiModule.forRoot(
       {
         logger,
         orm,
         redis,
+        rateLimitRedis: hotRedis,
         jwt,
         rateLimits: config.rateLimits,
+        apiKeyCache: { ttlMs: config.auth.apiKeyCacheTtlMs, size: config.auth.apiKeyCacheSize },
         readiness: [postgresCheck(orm), redisCheck(redis), kafkaCheck(kafka)],
         // Feature hooks first (they use the clients), then the clients.
         onShutdown: [
@@ -43,6 +54,7 @@ export async function createApiApp(
             for (const hook of hooks.reverse()) await hook();
           },
           async () => void redis.disconnect(),
+          async () => void hotRedis.disconnect(),
           () => orm.close(true),
         ],
       },
@@ -59,6 +71,7 @@ export async function createApiApp(
     });
   } catch (error) {
     redis.disconnect();
+    hotRedis.disconnect();
     await orm.close(true);
     throw error;
   }

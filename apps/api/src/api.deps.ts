@@ -10,6 +10,12 @@ export interface ApiDeps {
   readonly kafka: KafkaClient;
   readonly orm: Orm;
   readonly redis: Redis;
+  /**
+   * A second connection, auto-pipelined (ADR 0031), for the per-command
+   * writes (command status, Idempotency-Key records) and the rate limiter:
+   * the commands issued in one event-loop turn share one write.
+   */
+  readonly hotRedis: Redis;
   readonly logger: Logger;
   /** Registers a close hook run at shutdown (consumers, producers). */
   readonly onShutdown: (hook: () => Promise<void>) => void;

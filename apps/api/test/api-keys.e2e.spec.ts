@@ -13,6 +13,8 @@ import {
 // The admin API-key endpoints and the request contract every endpoint shares:
 // strict bodies (unknown and protected fields refused), size and media-type
 // limits, and problem details for all of it.
+const KEY_CACHE_TTL_MS = 1000;
+
 describe('API edge: admin API keys and request bodies', () => {
   let keys: TestKeys;
   let api: TestApi;
@@ -21,7 +23,8 @@ describe('API edge: admin API keys and request bodies', () => {
 
   beforeAll(async () => {
     keys = await createTestKeys();
-    api = await startTestApi(keys);
+    // Authenticated keys are remembered this long (ADR 0030).
+    api = await startTestApi(keys, { env: { API_KEY_CACHE_TTL_MS: String(KEY_CACHE_TTL_MS) } });
     admin = await signToken(keys, 'ops-1', ['admin']);
     user = await signToken(keys, 'user-1', ['tasks:read', 'tasks:write']);
   }, 60_000);
@@ -63,6 +66,20 @@ describe('API edge: admin API keys and request bodies', () => {
       expect(
         (await call(api.baseUrl, `/api/v1/admin/api-keys/${id}`, { method: 'DELETE', headers: bearer(admin) })).status,
       ).toBe(204);
+      expectProblem(await get('/api/v1/me', { 'x-api-key': key }), 401, 'AUTH.UNAUTHENTICATED');
+    });
+
+    it('honour a revocation made elsewhere (another instance, the CLI) within the cache TTL', async () => {
+      const created = await call(api.baseUrl, '/api/v1/admin/api-keys', {
+        method: 'POST',
+        headers: bearer(admin),
+        body: { userId: 'user-4', scopes: ['tasks:read'] },
+      });
+      const key = created.json['key'] as string;
+      expect((await get('/api/v1/me', { 'x-api-key': key })).status).toBe(200);
+      // Not through this instance: only the TTL can end the remembered authentication.
+      await api.sql('update api_keys set revoked_at = now() where id = ?', [created.json['id']]);
+      await new Promise((resolve) => setTimeout(resolve, KEY_CACHE_TTL_MS + 100));
       expectProblem(await get('/api/v1/me', { 'x-api-key': key }), 401, 'AUTH.UNAUTHENTICATED');
     });
 

@@ -88,7 +88,15 @@ describe('API edge: authentication and problem details', () => {
     expect(response.json).toEqual({ userId: 'user-1', scopes: ['tasks:read', 'tasks:write'], via: 'jwt' });
     expect(response.headers.get('x-request-id')).toBe('req-me-1');
     const lines = api.logLines.filter((line) => line['requestId'] === 'req-me-1');
-    expect(lines.map((line) => line['msg'])).toEqual(expect.arrayContaining(['incoming request', 'request completed']));
+    // One access-log line per request, with the request and the status (ADR 0031).
+    const completed = lines.filter((line) => line['msg'] === 'request completed');
+    expect(completed).toEqual([
+      expect.objectContaining({
+        req: expect.objectContaining({ method: 'GET', url: '/api/v1/me' }),
+        res: { statusCode: 200 },
+      }),
+    ]);
+    expect(lines.some((line) => line['msg'] === 'incoming request')).toBe(false);
   });
 
   it('generates a request id when none (or an unusable one) is sent', async () => {

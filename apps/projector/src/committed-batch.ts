@@ -3,53 +3,71 @@
 // dead-letter topic), and, once committed, what it does to the metrics.
 import type kafkajs from 'kafkajs';
 import { readTaskEventRecord } from '@tasklog/contracts';
-import type { PositionedEvent, ProjectionOutcome } from '@tasklog/platform/postgres';
+import type { BatchFold, MultiProjectionOutcome, PositionedEvent } from '@tasklog/platform/postgres';
 import type { ProjectorMetrics } from './projector.metrics.js';
 
 export interface DecodedBatch {
   readonly events: PositionedEvent[];
   readonly undecodable: { message: kafkajs.KafkaMessage; error: Error }[];
-  readonly byOffset: Map<bigint, kafkajs.KafkaMessage>;
 }
 
-export function observeBatch(
+/** A partition's batch as fetched, decoded and handed to the writer. */
+export interface FetchedBatch {
+  readonly partition: number;
+  /** The consumer-group generation it was fetched in. */
+  readonly join: number;
+  /** The records at or past the partition's position, in offset order. */
+  readonly messages: readonly kafkajs.KafkaMessage[];
+  readonly decoded: DecodedBatch;
+  /** One past the last record's offset. */
+  readonly endOffset: bigint;
+  readonly highWatermark: bigint;
+}
+
+/** Metrics of one committed transaction (one or several partitions' batches). */
+export function observeCommit(
   metrics: ProjectorMetrics,
-  batch: kafkajs.Batch,
-  messages: kafkajs.KafkaMessage[],
-  outcome: ProjectionOutcome,
+  batches: readonly FetchedBatch[],
+  outcome: MultiProjectionOutcome,
   { started, committedAt }: { started: number; committedAt: number },
 ): void {
-  const partition = String(batch.partition);
-  const appendTimes = messages.map((m) => Number(m.timestamp));
   const byType = new Map<string, number>();
   for (const event of outcome.fold.applied)
     byType.set(event.recorded.event.type, (byType.get(event.recorded.event.type) ?? 0) + 1);
   for (const [type, count] of byType) metrics.eventsApplied.inc({ type }, count);
-  for (const at of appendTimes) metrics.eventLagSeconds.observe(Math.max(0, committedAt - at) / 1000);
-  metrics.batchSize.observe(messages.length);
+  let records = 0;
+  const newest = new Map<number, number>();
+  const ends = new Map<number, bigint>();
+  for (const b of batches) {
+    records += b.messages.length;
+    for (const m of b.messages) metrics.eventLagSeconds.observe(Math.max(0, committedAt - Number(m.timestamp)) / 1000);
+    newest.set(b.partition, Number(b.messages[b.messages.length - 1]!.timestamp));
+    if (b.highWatermark > (ends.get(b.partition) ?? -1n)) ends.set(b.partition, b.highWatermark);
+  }
+  metrics.batchSize.observe(records);
   metrics.batchSeconds.observe((performance.now() - started) / 1000);
-  const end = BigInt(batch.highWatermark);
-  metrics.lagOffsets.set({ partition }, Number(end > outcome.nextOffset ? end - outcome.nextOffset : 0n));
-  metrics.lagSeconds.set({ partition }, Math.max(0, committedAt - appendTimes[appendTimes.length - 1]!) / 1000);
+  for (const { partition, nextOffset } of outcome.partitions) {
+    const end = ends.get(partition) ?? nextOffset;
+    metrics.lagOffsets.set({ partition: String(partition) }, Number(end > nextOffset ? end - nextOffset : 0n));
+    const at = newest.get(partition);
+    if (at !== undefined) metrics.lagSeconds.set({ partition: String(partition) }, Math.max(0, committedAt - at) / 1000);
+  }
 }
 
-export function changedTasks(outcome: ProjectionOutcome): { taskId: string; version: number }[] {
-  return outcome.fold.tasks.map((t) => ({ taskId: t.after.taskId, version: t.after.version }));
+export function changedTasks(fold: BatchFold): { taskId: string; version: number }[] {
+  return fold.tasks.map((t) => ({ taskId: t.after.taskId, version: t.after.version }));
 }
 
 export function decode(partition: number, messages: readonly kafkajs.KafkaMessage[]): DecodedBatch {
   const events: PositionedEvent[] = [];
   const undecodable: DecodedBatch['undecodable'] = [];
-  const byOffset = new Map<bigint, kafkajs.KafkaMessage>();
   for (const message of messages) {
-    const offset = BigInt(message.offset);
     try {
       const { recorded, storedVersion } = readTaskEventRecord(message);
-      events.push({ partition, offset, recorded, storedVersion });
-      byOffset.set(offset, message);
+      events.push({ partition, offset: BigInt(message.offset), recorded, storedVersion });
     } catch (error) {
       undecodable.push({ message, error: error instanceof Error ? error : new Error(String(error)) });
     }
   }
-  return { events, undecodable, byOffset };
+  return { events, undecodable };
 }

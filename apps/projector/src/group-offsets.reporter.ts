@@ -10,6 +10,7 @@ export class GroupOffsetsReporter {
   private readonly pending = new Map<number, bigint>();
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(
     private readonly topic: string,
@@ -19,6 +20,8 @@ export class GroupOffsetsReporter {
 
   /** Notes a partition's new position; it is committed with the next report. */
   note(consumer: kafkajs.Consumer, partition: number, nextOffset: bigint): void {
+    // A batch committing while the projector stops must not start a timer that outlives it.
+    if (this.stopped) return;
     this.pending.set(partition, nextOffset);
     this.timer ??= setTimeout(() => {
       this.timer = null;
@@ -32,6 +35,7 @@ export class GroupOffsetsReporter {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.inFlight;

@@ -18,15 +18,7 @@ import {
 import { ApiAcceptedResponse, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { TOPICS } from '@tasklog/contracts';
-import {
-  CurrentPrincipal,
-  PROBLEM_TYPE_BASE,
-  ProblemException,
-  Scopes,
-  type ProblemBody,
-  type ProblemCode,
-  type Principal,
-} from '@tasklog/platform/http';
+import { CurrentPrincipal, problem, Scopes, type Principal } from '@tasklog/platform/http';
 import {
   REBUILDABLE_PROJECTIONS,
   RebuildInterrupted,
@@ -40,41 +32,6 @@ import {
   type RebuildDeps,
 } from '@tasklog/platform/postgres';
 import type { ApiDeps } from '../api.deps.js';
-
-/**
- * Stopgap: the problem catalogue (owned elsewhere) has no projection codes
- * yet. Same body shape and a stable code; to be replaced by
- * problem('PROJECTION.…') once PROJECTION.NOT_FOUND (404) and
- * PROJECTION.REBUILD_IN_PROGRESS (409) are catalogued.
- */
-class ProjectionProblem extends ProblemException {
-  constructor(
-    private readonly projectionCode: 'PROJECTION.NOT_FOUND' | 'PROJECTION.REBUILD_IN_PROGRESS',
-    detail: string,
-    extensions: Record<string, unknown> = {},
-  ) {
-    super('REQUEST.NOT_FOUND', detail, extensions);
-  }
-
-  private get statusCode(): number {
-    return this.projectionCode === 'PROJECTION.NOT_FOUND' ? 404 : 409;
-  }
-
-  override getStatus(): number {
-    return this.statusCode;
-  }
-
-  override toBody(instance: string | undefined): ProblemBody {
-    const found = this.projectionCode === 'PROJECTION.NOT_FOUND';
-    return {
-      ...super.toBody(instance),
-      type: PROBLEM_TYPE_BASE + (found ? 'projection-not-found' : 'projection-rebuild-in-progress'),
-      title: found ? 'Projection not found' : 'A rebuild of this projection is already running',
-      status: this.statusCode,
-      code: this.projectionCode as unknown as ProblemCode,
-    };
-  }
-}
 
 /** Runs rebuilds in the background of the API process; interrupts them (resumable) at shutdown. */
 export class ProjectionRebuilds {
@@ -101,8 +58,7 @@ export class ProjectionRebuilds {
 }
 
 const known = (name: string) => {
-  if (!REBUILDABLE_PROJECTIONS.includes(name))
-    throw new ProjectionProblem('PROJECTION.NOT_FOUND', `No projection named ${name}`);
+  if (!REBUILDABLE_PROJECTIONS.includes(name)) throw problem('PROJECTION.NOT_FOUND', `No projection named ${name}`);
 };
 
 @ApiTags('admin')
@@ -140,7 +96,7 @@ export class ProjectionsHttpController {
       return status;
     } catch (error) {
       if (error instanceof RebuildRefused && error.reason === 'already-running') {
-        throw new ProjectionProblem('PROJECTION.REBUILD_IN_PROGRESS', error.message, {
+        throw problem('PROJECTION.REBUILD_IN_PROGRESS', error.message, {
           rebuildId: error.running?.rebuildId,
         });
       }
@@ -155,7 +111,7 @@ export class ProjectionsHttpController {
   async cancel(@Param('name') name: string) {
     known(name);
     const cancelled = await cancelRebuildOf(this.rebuilds.deps.pool, name);
-    if (!cancelled) throw new ProjectionProblem('PROJECTION.NOT_FOUND', `No unfinished rebuild of ${name}`);
+    if (!cancelled) throw problem('PROJECTION.NOT_FOUND', `No unfinished rebuild of ${name}`);
     return cancelled;
   }
 }
@@ -170,6 +126,7 @@ export class ProjectionsAdminModule {
         kafka: deps.kafka,
         topic: deps.config.kafka.topicPrefix + TOPICS.events,
         logger: deps.logger,
+        kafkaConfig: deps.config.kafka,
       });
       deps.onShutdown(() => rebuilds.shutdown());
       return rebuilds;

@@ -10,7 +10,7 @@ import { createKafka, ensureTopics } from '@tasklog/platform/kafka';
 import type { ApiDeps } from '../api.deps.js';
 import { CommandDispatcher } from './command.dispatcher.js';
 import { COMMANDS_CONFIG } from './commands.config.js';
-import { GrpcAuthenticator } from './grpc/grpc-auth.js';
+import { GrpcAuthenticator } from '../grpc/grpc-auth.js';
 import { GrpcCommandsServer } from './grpc/grpc-commands.server.js';
 import { CommandStatusHttpController } from './http/command-status.http.controller.js';
 import { TaskCommandsHttpController } from './http/task-commands.http.controller.js';
@@ -70,7 +70,7 @@ class CommandsLifecycle implements OnApplicationBootstrap {
 @Module({})
 export class CommandsModule {
   static forRoot(deps: ApiDeps): DynamicModule {
-    const status = new CommandStatusStore(deps.redis, deps.config.commands.statusTtlSeconds, deps.logger);
+    const status = new CommandStatusStore(deps.hotRedis, deps.config.commands.statusTtlSeconds, deps.logger);
     const runtime = createRuntime(deps, status);
     return {
       module: CommandsModule,
@@ -138,7 +138,7 @@ function createDispatcher(deps: ApiDeps, runtime: CommandsRuntime, status: Comma
     runtime.producer,
     runtime.listener,
     status,
-    new IdempotencyStore(deps.redis, config.idempotencyTtlSeconds, deps.logger),
+    new IdempotencyStore(deps.hotRedis, config.idempotencyTtlSeconds, deps.logger),
     { ...config, topic: topicsOf(deps).commands },
   );
 }

@@ -6,7 +6,7 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBoots
 import { CqrsModule, QueryBus } from '@nestjs/cqrs';
 import { ApiKeyStore, JwtVerifier } from '@tasklog/platform/http';
 import type { ApiDeps } from '../api.deps.js';
-import { GrpcAuthenticator } from '../commands/grpc/grpc-auth.js';
+import { GrpcAuthenticator } from '../grpc/grpc-auth.js';
 import { ConsistencyGate } from './consistency.gate.js';
 import { GetTaskHandler } from './get-task.query.js';
 import { GrpcQueriesServer } from './grpc/grpc-queries.server.js';

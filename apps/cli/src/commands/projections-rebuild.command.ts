@@ -22,6 +22,7 @@ export async function openProjectionDeps(env: EnvSource): Promise<RebuildDeps & 
     kafka: createKafka(kafkaConfig, logger),
     topic: kafkaConfig.topicPrefix + TOPICS.events,
     logger,
+    kafkaConfig,
     close: () => orm.close(true),
   };
 }

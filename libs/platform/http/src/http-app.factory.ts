@@ -2,8 +2,7 @@ import { VersioningType, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from '@fastify/helmet';
-import { LogController, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from '@tasklog/platform/observability';
 import type { HttpConfig } from './http.config.js';
 import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
@@ -11,6 +10,8 @@ import { ProblemDetailsFilter } from './problems/problem-details.filter.js';
 import { createValidationPipe } from './problems/validation.pipe.js';
 import { NestPinoLogger } from './request/nest-pino.logger.js';
 import { registerRequestContext, requestIdOf } from './request/request-context.hook.js';
+import { RequestLogController } from './request/request-log.controller.js';
+import { registerSecurityHeaders, securityHeaders } from './security-headers.js';
 
 export interface HttpAppOptions {
   readonly config: Pick<HttpConfig, 'bodyLimitBytes' | 'corsOrigins' | 'trustProxy' | 'docsEnabled'>;
@@ -40,7 +41,7 @@ const EXPOSED_HEADERS = [
 /**
  * Creates (does not start) an HTTP app on the shared edge: Fastify with the
  * body limit, JSON as the only body type, request ids and pino request
- * logging, HTTP metrics, helmet and CORS, the /api/v1 prefix, problem
+ * logging (one line per request), HTTP metrics, helmet's security headers (precomputed) and CORS, the /api/v1 prefix, problem
  * details for every error, strict validation and the OpenAPI 3.1 document at
  * /docs and /docs-json. The root module must import HttpEdgeModule.forRoot().
  */
@@ -51,11 +52,16 @@ export async function createHttpApp(
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger as never,
     genReqId: requestIdOf,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new RequestLogController(),
     bodyLimit: options.config.bodyLimitBytes,
     trustProxy: options.config.trustProxy,
   });
   prepareInstance(adapter.getInstance());
+  // helmet's headers, computed once (ADR 0031).
+  registerSecurityHeaders(
+    adapter.getInstance(),
+    await securityHeaders({ contentSecurityPolicy: { directives: docsFriendlyCsp } }),
+  );
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     logger: new NestPinoLogger(options.logger),
     bodyParser: false,
@@ -65,11 +71,9 @@ export async function createHttpApp(
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   app.useGlobalFilters(new ProblemDetailsFilter(options.logger));
   app.useGlobalPipes(createValidationPipe());
-  await app.register(helmet as never, { contentSecurityPolicy: { directives: docsFriendlyCsp } });
-  app.enableCors({
-    origin: options.config.corsOrigins.length > 0 ? options.config.corsOrigins : false,
-    exposedHeaders: EXPOSED_HEADERS,
-  });
+  // Without allowed origins CORS is off: no plugin, so no hook on every request.
+  if (options.config.corsOrigins.length > 0)
+    app.enableCors({ origin: options.config.corsOrigins, exposedHeaders: EXPOSED_HEADERS });
   if (options.config.docsEnabled) serveDocs(app, options.docs);
   return app;
 }

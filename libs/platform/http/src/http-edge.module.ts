@@ -5,7 +5,7 @@ import type { Logger } from '@tasklog/platform/observability';
 import type { Orm } from '@tasklog/platform/postgres';
 import type { Redis } from '@tasklog/platform/redis';
 import type { RateLimitConfig } from './http.config.js';
-import { ApiKeyStore } from './auth/api-key.store.js';
+import { ApiKeyStore, type ApiKeyCacheOptions } from './auth/api-key.store.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { JwtVerifier } from './auth/jwt.verifier.js';
 import { OwnershipGuard, OwnershipRegistry } from './auth/ownership.guard.js';
@@ -20,8 +20,12 @@ export interface HttpEdgeOptions {
   readonly logger: Logger;
   readonly orm: Orm;
   readonly redis: Redis;
+  /** The rate limiter's client (one script call per request; e.g. auto-pipelined, ADR 0031); `redis` when absent. */
+  readonly rateLimitRedis?: Redis;
   readonly jwt: JwtVerifier;
   readonly rateLimits: RateLimitConfig;
+  /** Authenticated API keys served from memory for a short while (ADR 0030); off when absent. */
+  readonly apiKeyCache?: ApiKeyCacheOptions;
   readonly readiness: readonly ReadinessCheck[];
   /** Run in order when the app closes (after the readiness checks' own close). */
   readonly onShutdown?: ReadonlyArray<() => Promise<void>>;
@@ -57,10 +61,13 @@ export class HttpEdgeModule {
       providers: [
         { provide: EDGE_OPTIONS, useValue: options },
         { provide: JwtVerifier, useValue: options.jwt },
-        { provide: ApiKeyStore, useValue: new ApiKeyStore(options.orm, options.logger) },
+        { provide: ApiKeyStore, useValue: new ApiKeyStore(options.orm, options.logger, options.apiKeyCache) },
         {
           provide: RateLimitPolicy,
-          useValue: new RateLimitPolicy(new RateLimiter(options.redis, options.logger), options.rateLimits),
+          useValue: new RateLimitPolicy(
+            new RateLimiter(options.rateLimitRedis ?? options.redis, options.logger),
+            options.rateLimits,
+          ),
         },
         { provide: READINESS_CHECKS, useValue: options.readiness },
         OwnershipRegistry,

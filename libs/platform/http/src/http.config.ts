@@ -12,6 +12,11 @@ export function authSection(source: EnvSource) {
       issuer: env.string('JWT_ISSUER', 'tasklog'),
       audience: env.string('JWT_AUDIENCE', 'tasklog-api'),
       clockToleranceSeconds: env.int('JWT_CLOCK_TOLERANCE_SECONDS', 5, { min: 0, max: 300 }),
+      /** Verified tokens remembered until their exp (LRU, per instance); 0 verifies every request (ADR 0030). */
+      tokenCacheSize: env.int('JWT_CACHE_SIZE', 10_000, { min: 0, max: 1_000_000 }),
+      /** How long a verified API key is served from memory: a revocation elsewhere takes effect within it. */
+      apiKeyCacheTtlMs: env.int('API_KEY_CACHE_TTL_MS', 5000, { min: 0, max: 60_000 }),
+      apiKeyCacheSize: env.int('API_KEY_CACHE_SIZE', 10_000, { min: 0, max: 1_000_000 }),
     },
     source,
   );

@@ -37,7 +37,8 @@ export { OwnedResource, OwnershipRegistry, type OwnerLookup } from './auth/owner
 export { JwtVerifier, TokenRejectedError, type TokenRejection } from './auth/jwt.verifier.js';
 export { issueToken, parseTtl, type TokenRequest } from './auth/jwt.issuer.js';
 export { loadSigningKey, loadVerificationKeys } from './auth/jwt.keys.js';
-export { ApiKeyStore, type ApiKeyView, type CreatedApiKey } from './auth/api-key.store.js';
+export { ApiKeyStore, type ApiKeyCacheOptions, type ApiKeyView, type CreatedApiKey } from './auth/api-key.store.js';
+export { CredentialCache } from './auth/credential.cache.js';
 
 export { RateLimiter, type RateLimitOutcome, type RateLimitRule } from './rate-limit/rate-limiter.js';
 export { postgresCheck, redisCheck, kafkaCheck, type ReadinessCheck } from './health/readiness.checks.js';

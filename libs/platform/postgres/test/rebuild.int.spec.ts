@@ -3,6 +3,8 @@
 // "projector" here keeps applying the log while it runs), verify agrees with
 // a fresh fold and catches tampering, a second rebuild is refused, a rebuild
 // whose process lost its connections halfway resumes, and cancel discards.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { highWatermarks, type KafkaClient } from '@tasklog/platform/kafka';
 import {
@@ -18,6 +20,7 @@ import {
   projectionStatus,
   readGeneration,
   readPositions,
+  rebuildHistoryPositionsName,
   rebuildPositionsName,
   shadowTablesExist,
   sqlPool,
@@ -26,7 +29,13 @@ import {
   type RebuildDeps,
   type SqlPool,
 } from '@tasklog/platform/postgres';
-import { createTestDatabase, createTestTopics, testKafka, testLogger } from '../../../testing/src/infra.js';
+import {
+  createTestDatabase,
+  createTestTopics,
+  testKafka,
+  testKafkaConfig,
+  testLogger,
+} from '../../../testing/src/infra.js';
 import { applyLogRanges } from '../src/rebuild/log-range.applier.js';
 import { SyntheticLog, produceAll } from './rebuild-log.fixture.js';
 
@@ -156,9 +165,13 @@ describe('projection rebuild (real broker and PostgreSQL)', () => {
     await dying.close(true);
     const stopped = await latestRebuild(pool, TASK_VIEW_PROJECTION);
     expect(['building', 'failed']).toContain(stopped!.state);
-    const halfway = await readPositions(pool, rebuildPositionsName(TASK_VIEW_PROJECTION), topic);
+    // The bulk load had committed history chunks (with their checkpoints), no partition's end yet.
+    const historyPositions = rebuildHistoryPositionsName(TASK_VIEW_PROJECTION);
+    const halfway = await readPositions(pool, historyPositions, topic);
     const appliedBefore = [...halfway.values()].reduce((a, b) => a + b, 0n);
     expect(appliedBefore).toBeGreaterThan(0n);
+    expect(await tableCount('task_history_shadow')).toBe(Number(appliedBefore));
+    expect((await readPositions(pool, rebuildPositionsName(TASK_VIEW_PROJECTION), topic)).size).toBe(0);
     expect((await projectionStatus(deps, TASK_VIEW_PROJECTION)).state).toBe(stopped!.state);
 
     let resumedFrom = -1n;
@@ -166,7 +179,7 @@ describe('projection rebuild (real broker and PostgreSQL)', () => {
       tuning: {
         onPhase: async (phase) => {
           if (phase !== 'building' || resumedFrom >= 0n) return;
-          const at = await readPositions(pool, rebuildPositionsName(TASK_VIEW_PROJECTION), topic);
+          const at = await readPositions(pool, historyPositions, topic);
           resumedFrom = [...at.values()].reduce((a, b) => a + b, 0n);
         },
       },
@@ -175,6 +188,9 @@ describe('projection rebuild (real broker and PostgreSQL)', () => {
     expect(second.rebuild.rebuildId).toBe(stopped!.rebuildId);
     expect((await second.run()).state).toBe('done');
     expect(resumedFrom).toBeGreaterThanOrEqual(appliedBefore);
+    // The folds were read again from 0; a history row below the checkpoints written again would have
+    // broken the COPY on the primary key.
+    expect((await readPositions(pool, historyPositions, topic)).size).toBe(0);
     expect((await verifyProjection(deps, TASK_VIEW_PROJECTION)).equal).toBe(true);
   });
 
@@ -195,5 +211,29 @@ describe('projection rebuild (real broker and PostgreSQL)', () => {
     expect(await readGeneration(pool, TASK_VIEW_PROJECTION)).toBe(generation);
     expect((await projectionStatus(deps, TASK_VIEW_PROJECTION)).state).toBe('live');
     await expect(cancelRebuildOf(pool, 'no-such-projection')).rejects.toBeInstanceOf(RebuildRefused);
+  });
+
+  it('reads and folds in worker threads (the compiled worker), swaps, and verifies equal', async () => {
+    // The sources have no worker module to start: build dist/ (well under a second) and use its worker.
+    const root = join(import.meta.dirname, '..', '..', '..', '..');
+    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'ignore' });
+    const workerFile = join(root, 'dist', 'libs', 'platform', 'postgres', 'src', 'rebuild', 'bulk-load.worker.js');
+    await produceAll(kafka, topic, log.records(50, 3));
+    await projectLive();
+    let chunks = 0;
+    const started = await beginRebuild({ ...deps, kafkaConfig: testKafkaConfig() }, TASK_VIEW_PROJECTION, {
+      tuning: { workers: 2, workerFile, chunkRecords: 150, onApplied: () => void chunks++ },
+    });
+    const done = await started.run();
+    expect(done.state).toBe('done');
+    expect(chunks).toBeGreaterThan(3);
+    const report = await verifyProjection(deps, TASK_VIEW_PROJECTION);
+    expect(report.equal).toBe(true);
+    expect(report.tables.find((t) => t.table === 'task_view')!.liveRows).toBe(350);
+    await expect(
+      beginRebuild({ ...deps, kafkaConfig: testKafkaConfig() }, TASK_VIEW_PROJECTION, {
+        tuning: { workerFile: join(root, 'no-such-worker.js') },
+      }).then((r) => r.run()),
+    ).rejects.toThrow('does not exist');
   });
 });

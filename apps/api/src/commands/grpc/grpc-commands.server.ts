@@ -13,8 +13,8 @@ import { throwError, type Observable } from 'rxjs';
 import { ProblemException, problem } from '@tasklog/platform/http';
 import type { Logger } from '@tasklog/platform/observability';
 import type { CommandsConfig } from '../commands.config.js';
-import { GrpcAuthenticator } from './grpc-auth.js';
-import { grpcErrorOf } from './grpc.mapping.js';
+import { GrpcAuthenticator } from '../../grpc/grpc-auth.js';
+import { grpcErrorOf } from '../../grpc/grpc-errors.js';
 import { GRPC_LOGGER, TaskCommandsGrpcController } from './task-commands.grpc.controller.js';
 
 export interface GrpcServerDeps {

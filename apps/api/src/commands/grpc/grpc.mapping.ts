@@ -1,11 +1,9 @@
 // Between the gRPC messages of proto/tasklog/v1/task_commands_service.proto
 // (as @grpc/proto-loader hands them over: camelCase fields, enum names as
 // strings, int64 as strings, absent fields undefined) and the use-case inputs
-// and replies, plus the status code each problem answers with.
-import grpc from '@grpc/grpc-js';
+// and replies. The status code each problem answers with: src/grpc/grpc-errors.ts.
 import type { TaskRepresentation } from '@tasklog/contracts';
 import type { TaskStatus } from '@tasklog/domain';
-import { ProblemException, type ProblemCode } from '@tasklog/platform/http';
 import type { CommandOptions } from '../command.dispatcher.js';
 import type { CommandReply, DispatchedReply } from '../command-reply.js';
 import type { CreateTaskInput } from '../use-cases/create-task.command.js';
@@ -149,38 +147,4 @@ function timestampOf(iso: string): Timestamp {
 
 function present<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-const GRPC_STATUS: Partial<Record<ProblemCode, grpc.status>> = {
-  'AUTH.UNAUTHENTICATED': grpc.status.UNAUTHENTICATED,
-  'AUTH.FORBIDDEN': grpc.status.PERMISSION_DENIED,
-  RATE_LIMITED: grpc.status.RESOURCE_EXHAUSTED,
-  'REQUEST.VALIDATION': grpc.status.INVALID_ARGUMENT,
-  'REQUEST.MALFORMED': grpc.status.INVALID_ARGUMENT,
-  'TASK.VALIDATION': grpc.status.INVALID_ARGUMENT,
-  'IDEMPOTENCY.KEY_REUSED': grpc.status.INVALID_ARGUMENT,
-  'TASK.NOT_FOUND': grpc.status.NOT_FOUND,
-  'COMMAND.NOT_FOUND': grpc.status.NOT_FOUND,
-  'TASK.ALREADY_EXISTS': grpc.status.ALREADY_EXISTS,
-  // The task is not in the state the command needs (HTTP 412 and 409).
-  'TASK.VERSION_CONFLICT': grpc.status.FAILED_PRECONDITION,
-  'TASK.INVALID_TRANSITION': grpc.status.FAILED_PRECONDITION,
-  'TASK.DELETED': grpc.status.FAILED_PRECONDITION,
-  'SERVICE.UNAVAILABLE': grpc.status.UNAVAILABLE,
-};
-
-/** The gRPC error of a problem: status code, detail, and the problem's code and extensions as trailing metadata. */
-export function grpcErrorOf(problem: ProblemException): {
-  code: grpc.status;
-  details: string;
-  metadata: grpc.Metadata;
-} {
-  const metadata = new grpc.Metadata();
-  metadata.set('tasklog-code', problem.code);
-  const { currentVersion, errors, retryAfter, commandId } = problem.extensions;
-  if (currentVersion !== undefined) metadata.set('tasklog-current-version', String(currentVersion));
-  if (errors !== undefined) metadata.set('tasklog-field-errors', JSON.stringify(errors));
-  if (retryAfter !== undefined) metadata.set('retry-after', String(retryAfter));
-  if (commandId !== undefined) metadata.set('tasklog-command-id', String(commandId));
-  return { code: GRPC_STATUS[problem.code] ?? grpc.status.INTERNAL, details: problem.detail, metadata };
 }

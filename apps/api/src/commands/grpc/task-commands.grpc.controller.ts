@@ -1,6 +1,6 @@
 // tasklog.v1.TaskCommandsService: the REST commands over gRPC, through the
 // same use cases (CommandBus), the same DTO validation and the same problems,
-// answered as gRPC statuses (grpc.mapping.ts).
+// answered as gRPC statuses (src/grpc/grpc-errors.ts).
 import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
@@ -16,7 +16,7 @@ import { CreateTaskBody, UpdateTaskBody } from '../http/task-command.dto.js';
 import { CreateTaskCommand } from '../use-cases/create-task.command.js';
 import { ChangeTaskLifecycleCommand, type LifecycleCommandType } from '../use-cases/task-lifecycle.command.js';
 import { UpdateTaskCommand } from '../use-cases/update-task.command.js';
-import { GrpcAuthenticator } from './grpc-auth.js';
+import { GrpcAuthenticator } from '../../grpc/grpc-auth.js';
 import {
   commandOptionsOf,
   createInputOf,

@@ -45,7 +45,8 @@ function expectedVersion(ifMatch: string | undefined): { expectedVersion?: numbe
 // RFC 7240: `Prefer: respond-async, wait=10`; parameters after `;` are ignored.
 function preferences(header: string | undefined): Map<string, string> {
   const found = new Map<string, string>();
-  for (const part of (header ?? '').split(',')) {
+  if (!header) return found;
+  for (const part of header.split(',')) {
     const [token = ''] = part.split(';');
     const [name = '', value = ''] = token.split('=').map((s) => s.trim());
     if (name) found.set(name.toLowerCase(), value.replace(/^"|"$/g, ''));

@@ -3,9 +3,16 @@
 // of a command lands on its task's partition, which any instance may have
 // produced to), starting at the latest offsets, read_committed, short fetch
 // waits. It hands each result to the requests waiting for it and records
-// every outcome in the command status store.
+// every outcome in the command status store; a result nobody here waits for
+// and this instance did not submit is stored as received, undecoded (ADR 0032).
 import type kafkajs from 'kafkajs';
-import { readCommandResultRecord, type CommandResult } from '@tasklog/contracts';
+import {
+  COMMAND_RESULT_CE_TYPE,
+  HEADER,
+  headerText,
+  readCommandResultRecord,
+  type CommandResult,
+} from '@tasklog/contracts';
 import type { KafkaClient } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
 import { commandMetrics } from '../commands.metrics.js';
@@ -124,22 +131,22 @@ export class CommandResultsListener {
 
   /** Register before producing the command, so that even an immediate result is seen. */
   waitFor(commandId: string): ResultWaiter {
-    let notify: Notify = () => undefined;
-    const arrived = new Promise<CommandResult>((resolve) => (notify = resolve));
+    // One promise per waiter, settled by the result or by its own timer.
+    let settle: Notify & ((result: CommandResult | null) => void) = () => undefined;
+    const answer = new Promise<CommandResult | null>((resolve) => (settle = resolve));
     const set = this.waiters.get(commandId) ?? new Set<Notify>();
-    set.add(notify);
+    set.add(settle);
     this.waiters.set(commandId, set);
     const cancel = () => {
-      set.delete(notify);
+      set.delete(settle);
       if (set.size === 0 && this.waiters.get(commandId) === set) this.waiters.delete(commandId);
     };
     return {
       cancel,
       until: async (ms) => {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), Math.max(0, ms))));
+        const timer = setTimeout(() => settle(null), Math.max(0, ms));
         try {
-          return await Promise.race([arrived, timeout]);
+          return await answer;
         } finally {
           clearTimeout(timer);
           cancel();
@@ -150,6 +157,7 @@ export class CommandResultsListener {
 
   private onMessages(messages: readonly kafkajs.KafkaMessage[]): void {
     for (const message of messages) {
+      if (this.storeUnawaited(message)) continue;
       let result: CommandResult;
       try {
         ({ result } = readCommandResultRecord(message));
@@ -164,6 +172,27 @@ export class CommandResultsListener {
       this.waiters.delete(result.commandId);
       for (const notify of waiting) notify(result);
     }
+  }
+
+  /**
+   * A result nobody here waits for, of a command this instance did not
+   * submit (another instance's): its command id is the ce_id header, so it is
+   * stored without decoding (ADR 0032). False: decode it as usual.
+   */
+  private storeUnawaited(message: kafkajs.KafkaMessage): boolean {
+    const headers = message.headers ?? {};
+    let commandId: string | undefined;
+    try {
+      commandId = headerText(headers, HEADER.id);
+      if (commandId === undefined || this.waiters.has(commandId) || this.status.isTracked(commandId)) return false;
+      if (headerText(headers, HEADER.type) !== COMMAND_RESULT_CE_TYPE || !message.value?.length) return false;
+      const taskId = headerText(headers, HEADER.subject);
+      this.status.recordUndecoded(commandId, taskId, message.value, new Date(Number(message.timestamp)).toISOString());
+    } catch {
+      return false; // a malformed header: the full decode reports it
+    }
+    commandMetrics.resultsSeen.inc({ waited: 'no' });
+    return true;
   }
 
   // The first fetch after a join has resolved the starting offsets.

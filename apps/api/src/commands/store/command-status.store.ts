@@ -3,9 +3,11 @@
 // The submitter of a command this instance sent is held in memory until the
 // outcome comes, so that usually one write stores both; a command answered
 // 202 gets its submit half written at once, and the halves merge in the hash
-// in whichever order they arrive. Writes are buffered and sent as one
-// pipeline per tick; Redis trouble costs the status endpoint, never a command.
-import type { CommandOutcome, CommandResult } from '@tasklog/contracts';
+// in whichever order they arrive. Writes are buffered and sent as one script
+// call per tick (every buffered HSET and its EXPIRE: one command on the wire
+// instead of two per command); Redis trouble costs the status endpoint, never
+// a command.
+import { decodeCommandResult, type CommandOutcome, type CommandResult } from '@tasklog/contracts';
 import type { Logger } from '@tasklog/platform/observability';
 import type { Redis } from '@tasklog/platform/redis';
 
@@ -32,6 +34,22 @@ type Write = [key: string, fields: Record<string, string>];
 
 const keyOf = (commandId: string) => `commands:status:${commandId}`;
 
+// KEYS: the hashes; ARGV: the TTL, then per key its field count and its fields and values.
+const WRITE_SCRIPT = `
+local ttl = ARGV[1]
+local at = 2
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[at])
+  redis.call('HSET', KEYS[k], unpack(ARGV, at + 1, at + n))
+  redis.call('EXPIRE', KEYS[k], ttl)
+  at = at + n + 1
+end
+return #KEYS`;
+const WRITE_COMMAND = 'tasklogCommandStatusWrite';
+/** A burst (a restarted listener catching up) goes out in calls of at most this many hashes. */
+const MAX_KEYS_PER_CALL = 500;
+type WriteCommand = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
+
 /** A tracked submitter whose outcome has not come after this long has had its own record written (202). */
 const TRACK_MS = 10 * 60 * 1000;
 
@@ -45,7 +63,9 @@ export class CommandStatusStore {
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    redis.defineCommand(WRITE_COMMAND, { lua: WRITE_SCRIPT });
+  }
 
   /** Remembers who submits a command (before it is produced): its outcome is stored together with it. */
   track(command: SubmittedCommand): void {
@@ -55,6 +75,25 @@ export class CommandStatusStore {
       if (since > now - TRACK_MS) break;
       this.tracked.delete(commandId);
     }
+  }
+
+  /** Whether this instance submitted the command and has not seen its outcome yet. */
+  isTracked(commandId: string): boolean {
+    return this.tracked.has(commandId);
+  }
+
+  /**
+   * Stores an outcome as it came (the result record's protobuf value), for a
+   * command neither submitted nor awaited here: decoded only if someone asks
+   * for its status (ADR 0032).
+   */
+  recordUndecoded(commandId: string, taskId: string | undefined, value: Uint8Array, decidedAt: string): void {
+    this.write(keyOf(commandId), {
+      commandId,
+      ...(taskId ? { taskId } : {}),
+      result: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'),
+      decidedAt,
+    });
   }
 
   /** The command was not confirmed (503): nothing to store unless an outcome turns up anyway. */
@@ -90,8 +129,24 @@ export class CommandStatusStore {
       userId: hash['userId'] ?? null,
       submittedAt: hash['submittedAt'] ?? null,
       decidedAt: hash['decidedAt'] ?? null,
-      outcome: hash['outcome'] ? (JSON.parse(hash['outcome']) as CommandOutcome) : null,
+      outcome: hash['outcome']
+        ? (JSON.parse(hash['outcome']) as CommandOutcome)
+        : hash['result']
+          ? this.undecodedOutcome(commandId, hash['result'])
+          : null,
     };
+  }
+
+  // An outcome stored as received; one that does not decode (or names another command) counts as not known.
+  private undecodedOutcome(commandId: string, base64: string): CommandOutcome | null {
+    try {
+      const result = decodeCommandResult(Buffer.from(base64, 'base64'));
+      if (result.commandId === commandId) return result.outcome;
+      this.logger.warn({ commandId, stored: result.commandId }, 'stored command result names another command');
+    } catch (error) {
+      this.logger.warn({ commandId, err: String(error) }, 'stored command result does not decode');
+    }
+    return null;
   }
 
   /** Sends what is buffered now (shutdown, tests). */
@@ -99,16 +154,21 @@ export class CommandStatusStore {
     const writes = this.buffer;
     this.buffer = [];
     this.scheduled = false;
-    if (writes.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const [key, fields] of writes) pipeline.hset(key, fields).expire(key, this.ttlSeconds);
-    try {
-      const replies = (await pipeline.exec()) ?? [];
-      const failed = replies.find(([error]) => error !== null);
-      if (failed) this.warn(failed[0]);
-    } catch (error) {
-      this.warn(error);
+    const write = (this.redis as unknown as Record<string, WriteCommand>)[WRITE_COMMAND]!.bind(this.redis);
+    const calls: Promise<unknown>[] = [];
+    for (let start = 0; start < writes.length; start += MAX_KEYS_PER_CALL) {
+      const chunk = writes.slice(start, start + MAX_KEYS_PER_CALL);
+      const args: (string | number)[] = [chunk.length];
+      for (const [key] of chunk) args.push(key);
+      args.push(this.ttlSeconds);
+      for (const [, fields] of chunk) {
+        const entries = Object.entries(fields);
+        args.push(entries.length * 2);
+        for (const [field, value] of entries) args.push(field, value);
+      }
+      calls.push(write(...args).catch((error: unknown) => this.warn(error)));
     }
+    await Promise.all(calls);
   }
 
   private write(key: string, fields: Record<string, string>): void {

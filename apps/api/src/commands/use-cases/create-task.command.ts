@@ -63,5 +63,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand, Dis
 
 /** Drops the fields the client did not send (undefined), keeping explicit nulls. */
 export function defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const kept: Record<string, unknown> = {};
+  for (const key in fields) if (fields[key] !== undefined) kept[key] = fields[key];
+  return kept as Partial<T>;
 }

@@ -8,7 +8,7 @@ import type grpc from '@grpc/grpc-js';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import { problems, type FieldProblem, type Principal } from '@tasklog/platform/http';
-import { GrpcAuthenticator } from '../../commands/grpc/grpc-auth.js';
+import { GrpcAuthenticator } from '../../grpc/grpc-auth.js';
 import { CONSISTENCY_HEADER, ConsistencyGate } from '../consistency.gate.js';
 import { GetTaskQuery } from '../get-task.query.js';
 import { GetTaskQueryDto, ListTasksQueryDto } from '../http/task-queries.dto.js';

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Orm } from '@tasklog/platform/postgres';
 import type { Logger } from '@tasklog/platform/observability';
+import { CredentialCache } from './credential.cache.js';
 import { isScope, type Principal, type Scope } from './principal.js';
 
 /** An API key as listed: never its secret. */
@@ -33,16 +34,30 @@ interface ApiKeyRow {
 const KEY_PATTERN = /^tlk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 const COLUMNS = 'id, secret_hash, user_id, scopes, name, created_at, revoked_at, last_used_at';
 
+/** How long an authenticated key is served from memory (0: never), and how many are. */
+export interface ApiKeyCacheOptions {
+  readonly ttlMs: number;
+  readonly size: number;
+}
+
 /**
  * API keys in PostgreSQL, through the app's ORM connection. The secret has
  * 256 random bits, so a plain SHA-256 digest is enough to make a stolen table
  * useless (ADR 0005); the id prefix finds the row without scanning digests.
+ * An authenticated key is remembered for `ttlMs`, keyed by the digest of the
+ * whole key (ADR 0030): a revocation through this store takes effect at once,
+ * one made through another instance (or the CLI) within `ttlMs`.
  */
 export class ApiKeyStore {
+  private readonly authenticated: CredentialCache<Principal>;
+
   constructor(
     private readonly orm: Orm,
     private readonly logger?: Logger,
-  ) {}
+    private readonly cache: ApiKeyCacheOptions = { ttlMs: 0, size: 0 },
+  ) {
+    this.authenticated = new CredentialCache(cache.ttlMs > 0 ? cache.size : 0);
+  }
 
   async create(input: { userId: string; scopes: readonly Scope[]; name?: string | undefined }): Promise<CreatedApiKey> {
     const id = randomBytes(8).toString('hex');
@@ -68,19 +83,30 @@ export class ApiKeyStore {
       `update api_keys set revoked_at = coalesce(revoked_at, now()) where id = ? returning ${COLUMNS}`,
       [id],
     );
+    this.authenticated.deleteWhere((principal) => principal.credentialId === id);
     return rows[0] ? toView(rows[0]) : undefined;
   }
 
-  /** The principal of a valid, unrevoked key; undefined for anything else. */
+  /** The principal of a valid, unrevoked key; undefined for anything else (never remembered). */
   async authenticate(presented: string): Promise<Principal | undefined> {
     const match = KEY_PATTERN.exec(presented);
     if (!match) return undefined;
     const [, id, secret] = match as unknown as [string, string, string];
+    const cacheKey = digest(presented);
+    const known = this.authenticated.get(cacheKey);
+    if (known) return known;
     const rows = await this.sql(`select ${COLUMNS} from api_keys where id = ?`, [id]);
     const row = rows[0];
     if (!row || row.revoked_at !== null || !sameDigest(row.secret_hash, digest(secret))) return undefined;
     this.touch(id);
-    return { userId: row.user_id, scopes: row.scopes.filter(isScope), via: 'api-key', credentialId: id };
+    const principal: Principal = Object.freeze({
+      userId: row.user_id,
+      scopes: Object.freeze(row.scopes.filter(isScope)),
+      via: 'api-key' as const,
+      credentialId: id,
+    });
+    this.authenticated.set(cacheKey, principal, Date.now() + this.cache.ttlMs);
+    return principal;
   }
 
   // last_used_at is informational: written at most once a minute per key, and

@@ -19,8 +19,9 @@ const authFailures = counter({
  * The first global guard: establishes the principal from `Authorization:
  * Bearer` (JWT) or `X-API-Key`, refuses anything else with 401, counts the
  * failure per client address (brute-force limit: 429 once exceeded), counts
- * the principal's request against its rate limit (429), and then checks the
- * route's scopes (403). One guard, so the order of these steps is explicit.
+ * the principal's request against its rate limit unless its address is
+ * blocked (429, one Redis round trip for both), and then checks the route's
+ * scopes (403). One guard, so the order of these steps is explicit.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -35,7 +36,7 @@ export class AuthGuard implements CanActivate {
     if (this.metadata<boolean>(PUBLIC_ROUTE, context)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & EdgeRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    await this.limits.refuseBlockedAddress(request, reply);
+    this.limits.refuseBlockedAddress(request, reply);
     const principal = await this.authenticate(request);
     if (!principal.ok) {
       authFailures.inc({ reason: principal.reason });
@@ -44,7 +45,7 @@ export class AuthGuard implements CanActivate {
       throw problems.unauthenticated(principal.detail);
     }
     request.principal = principal.value;
-    await this.limits.limitPrincipal(principal.value, reply);
+    await this.limits.admit(principal.value, request, reply);
     const required = this.metadata<Scope[]>(REQUIRED_SCOPES, context) ?? [];
     if (!hasScopes(principal.value, required))
       throw problems.forbidden(`This operation needs the scope ${required.join(' and ')}`);

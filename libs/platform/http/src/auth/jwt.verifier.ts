@@ -1,5 +1,6 @@
 import { errors, jwtVerify, type JWTPayload, type JWSHeaderParameters } from 'jose';
 import type { AuthConfig } from '../http.config.js';
+import { CredentialCache } from './credential.cache.js';
 import { JWT_ALGORITHM, loadVerificationKeys, type VerificationKey } from './jwt.keys.js';
 import { isScope, type Principal, type Scope } from './principal.js';
 
@@ -20,24 +21,39 @@ export class TokenRejectedError extends Error {
 /**
  * Verifies RS256 bearer tokens: the algorithm is pinned (so neither `none`
  * nor an HMAC token "signed" with the public key is ever considered), the
- * key is picked by `kid`, and iss, aud, exp and nbf are checked.
+ * key is picked by `kid`, and iss, aud, exp and nbf are checked. A verified
+ * token is remembered (keyed by the whole token, in a bounded LRU) until its
+ * `exp`, so a client's next requests skip the signature check (ADR 0030);
+ * rejections are never remembered.
  */
 export class JwtVerifier {
+  private readonly verified: CredentialCache<Principal>;
+
   private constructor(
     private readonly keys: ReadonlyMap<string, VerificationKey>,
-    private readonly config: Pick<AuthConfig, 'issuer' | 'audience' | 'clockToleranceSeconds'>,
-  ) {}
+    private readonly config: Pick<AuthConfig, 'issuer' | 'audience' | 'clockToleranceSeconds' | 'tokenCacheSize'>,
+    now: () => number,
+  ) {
+    this.verified = new CredentialCache(config.tokenCacheSize, now);
+  }
 
-  static async create(config: AuthConfig): Promise<JwtVerifier> {
+  static async create(config: AuthConfig, now: () => number = Date.now): Promise<JwtVerifier> {
     const keys = await loadVerificationKeys(config.publicKeyPaths);
-    return new JwtVerifier(new Map(keys.map((k) => [k.kid, k])), config);
+    return new JwtVerifier(new Map(keys.map((k) => [k.kid, k])), config, now);
   }
 
   get kids(): string[] {
     return [...this.keys.keys()];
   }
 
+  /** Tokens currently remembered as verified. */
+  get cachedTokens(): number {
+    return this.verified.size;
+  }
+
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known) return known;
     try {
       const { payload } = await jwtVerify(token, (header) => this.keyFor(header), {
         algorithms: [JWT_ALGORITHM],
@@ -46,7 +62,10 @@ export class JwtVerifier {
         clockTolerance: this.config.clockToleranceSeconds,
         requiredClaims: ['sub', 'exp'],
       });
-      return toPrincipal(payload);
+      const principal = toPrincipal(payload);
+      // Until exp exactly: the clock tolerance is for the issuer's clock, not a grace period.
+      this.verified.set(token, principal, payload.exp! * 1000);
+      return principal;
     } catch (error) {
       throw error instanceof TokenRejectedError ? error : new TokenRejectedError(reasonOf(error), { cause: error });
     }
@@ -65,12 +84,13 @@ export class JwtVerifier {
 function toPrincipal(payload: JWTPayload): Principal {
   const raw = typeof payload['scope'] === 'string' ? payload['scope'].split(' ') : payload['scp'];
   const scopes = Array.isArray(raw) ? raw.filter(isScope) : [];
-  return {
+  // Frozen: one principal object serves every request with the same token.
+  return Object.freeze({
     userId: payload.sub!,
-    scopes: [...new Set<Scope>(scopes)],
-    via: 'jwt',
+    scopes: Object.freeze([...new Set<Scope>(scopes)]),
+    via: 'jwt' as const,
     ...(typeof payload.jti === 'string' ? { credentialId: payload.jti } : {}),
-  };
+  });
 }
 
 function reasonOf(error: unknown): TokenRejection {

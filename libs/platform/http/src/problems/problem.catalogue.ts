@@ -34,6 +34,12 @@ export const PROBLEM_CATALOGUE = {
     title: 'Idempotency key reused with another request',
     slug: 'idempotency-key-reused',
   },
+  'PROJECTION.NOT_FOUND': { status: 404, title: 'Projection not found', slug: 'projection-not-found' },
+  'PROJECTION.REBUILD_IN_PROGRESS': {
+    status: 409,
+    title: 'A rebuild of this projection is already running',
+    slug: 'projection-rebuild-in-progress',
+  },
   'SERVICE.UNAVAILABLE': { status: 503, title: 'Service unavailable', slug: 'service-unavailable' },
   INTERNAL: { status: 500, title: 'Internal error', slug: 'internal' },
 } as const satisfies Record<string, CatalogueEntry>;

@@ -33,6 +33,39 @@ local count = tonumber(redis.call('GET', KEYS[1]) or '0')
 local ttl = redis.call('PTTL', KEYS[1])
 return {count, ttl}`;
 
+// An authenticated request in one round trip: is its address blocked
+// (KEYS[1], at ARGV[1] failures or more)? If so, nothing is counted;
+// otherwise count the principal's hit (KEYS[2], window ARGV[2] ms).
+const ADMIT_SCRIPT = `
+local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
+if failures >= tonumber(ARGV[1]) then
+  return {1, failures, redis.call('PTTL', KEYS[1])}
+end
+local count = redis.call('INCR', KEYS[2])
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+return {0, count, ttl}`;
+
+// Sent by SHA (EVALSHA) once Redis knows them; ioredis loads a script again after NOSCRIPT.
+const SCRIPTS = {
+  tasklogRateHit: { numberOfKeys: 1, lua: HIT_SCRIPT },
+  tasklogRatePeek: { numberOfKeys: 1, lua: PEEK_SCRIPT },
+  tasklogRateAdmit: { numberOfKeys: 2, lua: ADMIT_SCRIPT },
+} as const;
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptCall = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
+
+export type CountedOutcome = Extract<RateLimitOutcome, { kind: 'counted' }>;
+
+/** Of an authenticated request: its address's block, if any, or its principal's count. */
+export type AdmitOutcome =
+  | { readonly kind: 'blocked'; readonly address: CountedOutcome }
+  | { readonly kind: 'admitted'; readonly principal: CountedOutcome }
+  | { readonly kind: 'unavailable' };
+
 const failOpen = counter({
   name: 'rate_limiter_fail_open_total',
   help: 'Requests let through without a rate-limit decision because Redis did not answer',
@@ -52,44 +85,51 @@ export class RateLimiter {
     private readonly redis: Redis,
     private readonly logger: Logger,
     private readonly timeoutMs = 500,
-  ) {}
+  ) {
+    for (const [name, definition] of Object.entries(SCRIPTS)) redis.defineCommand(name, definition);
+  }
 
   /** Counts one hit of `key` and tells whether it is within `rule`. */
-  hit(limiter: string, key: string, rule: RateLimitRule): Promise<RateLimitOutcome> {
-    return this.run(limiter, HIT_SCRIPT, key, rule, 0);
+  async hit(limiter: string, key: string, rule: RateLimitRule): Promise<RateLimitOutcome> {
+    const reply = await this.run(limiter, 'tasklogRateHit', [`ratelimit:${limiter}:${key}`, rule.windowSeconds * 1000]);
+    return reply ? counted(reply as [number, number], rule, 0) : UNAVAILABLE;
   }
 
   /** Tells whether `key` is already over `rule` without counting (the hit is counted elsewhere). */
-  peek(limiter: string, key: string, rule: RateLimitRule): Promise<RateLimitOutcome> {
-    return this.run(limiter, PEEK_SCRIPT, key, rule, 1);
+  async peek(limiter: string, key: string, rule: RateLimitRule): Promise<RateLimitOutcome> {
+    const reply = await this.run(limiter, 'tasklogRatePeek', [`ratelimit:${limiter}:${key}`]);
+    return reply ? counted(reply as [number, number], rule, 1) : UNAVAILABLE;
   }
 
-  private async run(
-    limiter: string,
-    script: string,
-    key: string,
-    rule: RateLimitRule,
-    headroom: number,
-  ): Promise<RateLimitOutcome> {
-    const windowMs = rule.windowSeconds * 1000;
+  /**
+   * One round trip for an authenticated request: refused when `blocker` (e.g.
+   * the address's authentication failures) is already at its limit, counted
+   * under `counter` otherwise. Fails open like the rest (`unavailable`).
+   */
+  async admit(
+    counter: { readonly limiter: string; readonly key: string; readonly rule: RateLimitRule },
+    blocker: { readonly limiter: string; readonly key: string; readonly rule: RateLimitRule },
+  ): Promise<AdmitOutcome> {
+    const reply = await this.run(counter.limiter, 'tasklogRateAdmit', [
+      `ratelimit:${blocker.limiter}:${blocker.key}`,
+      `ratelimit:${counter.limiter}:${counter.key}`,
+      blocker.rule.limit,
+      counter.rule.windowSeconds * 1000,
+    ]);
+    if (!reply) return UNAVAILABLE;
+    const [blocked, count, ttl] = reply as [number, number, number];
+    return blocked === 1
+      ? { kind: 'blocked', address: counted([count, ttl], blocker.rule, 1) }
+      : { kind: 'admitted', principal: counted([count, ttl], counter.rule, 0) };
+  }
+
+  private async run(limiter: string, script: ScriptName, keysAndArgs: (string | number)[]): Promise<unknown> {
     try {
-      const reply = await withTimeout(
-        this.redis.eval(script, 1, `ratelimit:${limiter}:${key}`, windowMs),
-        this.timeoutMs,
-        'redis',
-      );
-      const [count, ttl] = reply as [number, number];
-      const resetSeconds = Math.max(1, Math.ceil((ttl > 0 ? ttl : windowMs) / 1000));
-      return {
-        kind: 'counted',
-        allowed: count + headroom <= rule.limit,
-        limit: rule.limit,
-        remaining: Math.max(0, rule.limit - count - headroom),
-        resetSeconds,
-      };
+      const call = (this.redis as unknown as Record<ScriptName, ScriptCall>)[script].bind(this.redis);
+      return await withTimeout(call(...keysAndArgs), this.timeoutMs, 'redis');
     } catch (error) {
       this.reportFailOpen(limiter, error);
-      return { kind: 'unavailable' };
+      return undefined;
     }
   }
 
@@ -103,4 +143,17 @@ export class RateLimiter {
       'rate limiter unavailable: failing open',
     );
   }
+}
+
+const UNAVAILABLE: RateLimitOutcome & AdmitOutcome = { kind: 'unavailable' };
+
+function counted([count, ttl]: [number, number], rule: RateLimitRule, headroom: number): CountedOutcome {
+  const windowMs = rule.windowSeconds * 1000;
+  return {
+    kind: 'counted',
+    allowed: count + headroom <= rule.limit,
+    limit: rule.limit,
+    remaining: Math.max(0, rule.limit - count - headroom),
+    resetSeconds: Math.max(1, Math.ceil((ttl > 0 ? ttl : windowMs) / 1000)),
+  };
 }

@@ -32,11 +32,37 @@ export async function sqlPool(orm: Orm): Promise<SqlPool> {
   return (await (orm.em.getConnection() as PostgreSqlConnection).getNativeClient()) as unknown as SqlPool;
 }
 
+export interface TransactionOptions {
+  /**
+   * false: the commit returns before its WAL is flushed to disk (PostgreSQL's
+   * `synchronous_commit = off`, for this transaction only). A crash of the
+   * database may then lose the last few commits — never a part of one — so
+   * this is for work that is re-derived from its source when lost, such as
+   * a projection whose positions commit with it (ADR 0034).
+   */
+  readonly synchronousCommit?: boolean;
+  /** `work_mem` for this transaction (e.g. '64MB'): big bulk statements then keep their rows in memory. */
+  readonly workMem?: string;
+}
+
+const SETTING_VALUE = /^[0-9]+[kMG]?B$/;
+
 /** Runs `work` in one transaction on one pooled connection; a failed connection is discarded. */
-export async function inTransaction<T>(pool: SqlPool, work: (client: SqlClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: SqlPool,
+  work: (client: SqlClient) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('begin');
+    // One round trip either way (simple query protocol: several statements in one message).
+    const begin = ['begin'];
+    if (options.synchronousCommit === false) begin.push('set local synchronous_commit = off');
+    if (options.workMem !== undefined) {
+      if (!SETTING_VALUE.test(options.workMem)) throw new Error(`invalid work_mem ${options.workMem}`);
+      begin.push(`set local work_mem = '${options.workMem}'`);
+    }
+    await client.query(begin.join('; '));
     const result = await work(client);
     await client.query('commit');
     client.release();

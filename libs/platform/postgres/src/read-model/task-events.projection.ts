@@ -1,14 +1,16 @@
-// Applies one batch of one partition of the event log to the task read
-// models, inside the caller's transaction, and stores the partition's next
-// offset in the same transaction: the read model and its position commit or
-// roll back together (exactly-once effect, ADR 0015). The partition's
-// position row is locked first, so two writers of one partition (a zombie
-// after a rebalance) serialize and the second sees the first one's position.
+// Applies batches of the event log (one or several partitions) to the task
+// read models, inside the caller's transaction, and stores each partition's
+// next offset in the same transaction: the read model and its positions
+// commit or roll back together (exactly-once effect, ADR 0015). The
+// partitions' position rows are locked first, in partition order, so two
+// writers of one partition (a zombie after a rebalance) serialize and the
+// second sees the first one's position; the rebuild's swap locks them in the
+// same order.
 import type { ExistingTask } from '@tasklog/domain';
 import type { ReadModelTables } from './read-model.tables.js';
 import type { SqlClient } from './sql-client.js';
 import { foldBatch, type BatchFold, type PositionedEvent } from './task-batch.fold.js';
-import { batchWriteStatement } from './task-events.sql.js';
+import { batchWriteStatement, textArrayLiteral } from './task-events.sql.js';
 import { taskFromRow, taskRowColumns, type TaskRow } from './task-row.codec.js';
 
 export interface ProjectionTarget {
@@ -38,45 +40,110 @@ export interface ProjectionOutcome {
   readonly fold: BatchFold;
 }
 
+export interface PartitionMove {
+  readonly partition: number;
+  readonly fromOffset: bigint;
+  readonly nextOffset: bigint;
+}
+
+/** Several partitions applied in one transaction: where each stood and stands, and the fold of them all. */
+export interface MultiProjectionOutcome {
+  readonly partitions: readonly PartitionMove[];
+  readonly generation: number;
+  readonly fold: BatchFold;
+}
+
 const EMPTY_FOLD: BatchFold = { tasks: [], applied: [], rejected: [], statsDelta: new Map() };
 
+/** One partition's batch (the rebuild tooling and tests use this form). */
 export async function projectTaskEvents(
   client: SqlClient,
   target: ProjectionTarget,
   batch: ProjectionBatch,
 ): Promise<ProjectionOutcome> {
-  const { fromOffset, generation } = await lockPosition(client, target, batch.partition);
-  if (batch.endOffset <= fromOffset) return { fromOffset, nextOffset: fromOffset, generation, fold: EMPTY_FOLD };
-  const fresh = batch.events.filter((e) => e.offset >= fromOffset);
+  const { partitions, generation, fold } = await projectTaskEventBatches(client, target, [batch]);
+  return { ...partitions[0]!, generation, fold };
+}
+
+/**
+ * Batches of distinct partitions in one transaction: one lock statement, one
+ * read of the tasks' current rows, one write statement. A task lives in one
+ * partition, so the batches fold together as one.
+ */
+export interface ProjectOptions {
+  /**
+   * Started just before the write statement and awaited after it: work that
+   * must be done before the commit and may overlap the write (the projector
+   * marks the changed tasks in Redis there). Must not throw.
+   */
+  readonly alongsideWrite?: (generation: number, fold: BatchFold) => Promise<void>;
+}
+
+export async function projectTaskEventBatches(
+  client: SqlClient,
+  target: ProjectionTarget,
+  batches: readonly ProjectionBatch[],
+  options: ProjectOptions = {},
+): Promise<MultiProjectionOutcome> {
+  const sorted = [...batches].sort((a, b) => a.partition - b.partition);
+  const { stored, generation } = await lockPositions(client, target, sorted.map((b) => b.partition));
+  const partitions = sorted.map((b) => {
+    const fromOffset = stored.get(b.partition) ?? 0n;
+    return { partition: b.partition, fromOffset, nextOffset: b.endOffset > fromOffset ? b.endOffset : fromOffset };
+  });
+  const fresh = sorted.flatMap((b, i) => {
+    const from = partitions[i]!.fromOffset;
+    return b.endOffset <= from ? [] : b.events.filter((e) => e.offset >= from);
+  });
+  const moved = partitions.filter((p, i) => sorted[i]!.endOffset > p.fromOffset);
+  if (moved.length === 0) return { partitions, generation, fold: EMPTY_FOLD };
+  const t0 = performance.now();
   const current = await currentTasks(client, target.tables, [...new Set(fresh.map((e) => e.recorded.metadata.taskId))]);
+  const t1 = performance.now();
   const fold = foldBatch(current, fresh);
+  const t2 = performance.now();
   const statement = batchWriteStatement(target.tables, fold, {
     projection: target.projection,
     topic: target.topic,
-    partition: batch.partition,
-    nextOffset: batch.endOffset,
+    partitions: moved,
     notify: target.notify,
   });
-  await client.query(statement.text, statement.values);
-  return { fromOffset, nextOffset: batch.endOffset, generation, fold };
+  const t3 = performance.now();
+  if (process.env['TRACE_D_DUMP'] && fold.applied.length > 5000) {
+    const { writeFileSync, existsSync } = await import('node:fs');
+    if (!existsSync(process.env['TRACE_D_DUMP'])) writeFileSync(process.env['TRACE_D_DUMP'], JSON.stringify(statement));
+  }
+  const alongside = options.alongsideWrite?.(generation, fold);
+  try {
+    await client.query(statement.text, statement.values);
+  } finally {
+    await alongside;
+  }
+  if (process.env['TRACE_D']) process.stderr.write(`  select ${(t1 - t0).toFixed(0)} fold ${(t2 - t1).toFixed(0)} build ${(t3 - t2).toFixed(0)} write ${(performance.now() - t3).toFixed(0)} len ${statement.values.reduce((n: number, v) => n + (typeof v === 'string' ? v.length : 0), 0)}\n`);
+  return { partitions, generation, fold };
 }
 
-async function lockPosition(
+async function lockPositions(
   client: SqlClient,
   target: ProjectionTarget,
-  partition: number,
-): Promise<{ fromOffset: bigint; generation: number }> {
-  const { rows } = await client.query<{ next_offset: string; generation: number }>(
+  partitions: readonly number[],
+): Promise<{ stored: Map<number, bigint>; generation: number }> {
+  // Rows are inserted (or locked) in the order of the sorted partition list.
+  const { rows } = await client.query<{ partition: number; next_offset: string; generation: number }>(
     `with pos as (
-       insert into projection_offsets (projection, topic, partition, next_offset) values ($1, $2, $3, 0)
+       insert into projection_offsets (projection, topic, partition, next_offset)
+       select $1, $2, p::int, 0 from jsonb_array_elements_text($3::jsonb) with ordinality as t(p, i) order by i
        on conflict (projection, topic, partition) do update set next_offset = projection_offsets.next_offset
-       returning next_offset)
-     select pos.next_offset,
+       returning partition, next_offset)
+     select pos.partition, pos.next_offset,
        coalesce((select generation from projection_generations where projection = $1), 1) as generation
      from pos`,
-    [target.projection, target.topic, partition],
+    [target.projection, target.topic, JSON.stringify(partitions)],
   );
-  return { fromOffset: BigInt(rows[0]!.next_offset), generation: rows[0]!.generation };
+  return {
+    stored: new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)])),
+    generation: rows[0]?.generation ?? 1,
+  };
 }
 
 async function currentTasks(
@@ -87,7 +154,7 @@ async function currentTasks(
   if (taskIds.length === 0) return new Map();
   const { rows } = await client.query<TaskRow>(
     `select ${taskRowColumns()} from ${tables.taskView} where task_id = any($1::text[])`,
-    [taskIds],
+    [textArrayLiteral(taskIds)],
   );
   return new Map(rows.map((row) => [row.task_id, taskFromRow(row)]));
 }

@@ -39,14 +39,32 @@ end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
 return 1`;
 
+// The projector's per-batch writes as one command each (ioredis builds a
+// command object and a promise per call: one per key costs more than Redis).
+// KEYS: task keys; ARGV[1]: TTL; ARGV[i + 1]: the marker of KEYS[i].
+const MARK = `
+for i, key in ipairs(KEYS) do redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1]) end
+return #KEYS`;
+// KEYS: list-generation counters; ARGV[1]: TTL.
+const BUMP = `
+for _, key in ipairs(KEYS) do redis.call('INCR', key) redis.call('EXPIRE', key, ARGV[1]) end
+return #KEYS`;
+
+/** Keys per scripted call: a call blocks Redis for its duration. */
+const KEYS_PER_CALL = 2000;
+
 type ScriptedRedis = Redis & {
   tasklogSetIfNewer(key: string, version: number, body: string, ttl: number): Promise<number>;
+  tasklogMark(keys: number, ...args: (string | number)[]): Promise<number>;
+  tasklogBump(keys: number, ...args: (string | number)[]): Promise<number>;
 };
 
 function scripted(redis: Redis): ScriptedRedis {
   const r = redis as ScriptedRedis;
   if (typeof r.tasklogSetIfNewer !== 'function')
     redis.defineCommand('tasklogSetIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER });
+  if (typeof r.tasklogMark !== 'function') redis.defineCommand('tasklogMark', { lua: MARK });
+  if (typeof r.tasklogBump !== 'function') redis.defineCommand('tasklogBump', { lua: BUMP });
   return r;
 }
 
@@ -114,16 +132,16 @@ export class TaskViewCache {
     tasks: readonly { taskId: string; version: number }[],
     scopes: readonly string[],
   ): Promise<void> {
-    if (tasks.length === 0 && scopes.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const t of tasks)
-      pipeline.set(cacheKeys.task(generation, t.taskId), `${t.version}|`, 'EX', this.ttls.taskSeconds);
-    for (const scope of scopes) {
-      pipeline.incr(cacheKeys.listGeneration(scope));
-      pipeline.expire(cacheKeys.listGeneration(scope), this.ttls.listGenerationSeconds);
+    const calls: Promise<number>[] = [];
+    for (let i = 0; i < tasks.length; i += KEYS_PER_CALL) {
+      const chunk = tasks.slice(i, i + KEYS_PER_CALL);
+      const keys = chunk.map((t) => cacheKeys.task(generation, t.taskId));
+      calls.push(this.redis.tasklogMark(keys.length, ...keys, this.ttls.taskSeconds, ...chunk.map((t) => `${t.version}|`)));
     }
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error !== null);
-    if (failed) throw failed[0];
+    if (scopes.length > 0) {
+      const keys = scopes.map((scope) => cacheKeys.listGeneration(scope));
+      calls.push(this.redis.tasklogBump(keys.length, ...keys, this.ttls.listGenerationSeconds));
+    }
+    await Promise.all(calls);
   }
 }

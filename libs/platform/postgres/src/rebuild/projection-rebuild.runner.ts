@@ -1,11 +1,14 @@
 // Rebuilds a projection from offset 0 of the event log while the live one
-// keeps serving (DESIGN.md §5, ADR 0020–0021): shadow tables with primary
-// keys only, a bulk load up to the head seen at the start, the secondary
+// keeps serving (DESIGN.md §5, ADR 0020–0021, 0027): shadow tables with primary
+// keys only, a bulk load up to the head seen at the start (folded in memory
+// per partition, written with COPY: bulk-load.ts), the secondary
 // indexes, catch-up rounds until the lag is small, then the one-transaction
 // swap and the retired tables dropped. The CLI runs it in the foreground,
 // the API in the background: the same code. Progress is the shadow tables
-// and their own positions (`<projection>#rebuild`), committed together per
-// chunk, so a rebuild whose process died resumes where it stopped.
+// and their own positions (`<projection>#rebuild`, per partition) plus the
+// history checkpoints of the bulk load (`<projection>#rebuild-history`), each
+// committed with the rows it covers, so a rebuild whose process died resumes
+// where it stopped.
 import type { KafkaClient } from '@tasklog/platform/kafka';
 import { highWatermarks, type PartitionRange } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
@@ -13,6 +16,7 @@ import { readPositions } from '../read-model/projection-positions.js';
 import { TASK_VIEW_PROJECTION } from '../read-model/read-model.tables.js';
 import { inTransaction, type SqlClient, type SqlPool } from '../read-model/sql-client.js';
 import type { ProjectionTarget } from '../read-model/task-events.projection.js';
+import { bulkLoad, type FoldWorkerKafka } from './bulk-load.js';
 import { applyLogRanges } from './log-range.applier.js';
 import {
   advanceRebuild,
@@ -41,6 +45,8 @@ export const REBUILDABLE_PROJECTIONS: readonly string[] = [TASK_VIEW_PROJECTION]
 
 /** The projection_offsets row family of a projection's shadow build. */
 export const rebuildPositionsName = (projection: string) => `${projection}#rebuild`;
+/** The bulk load's history checkpoints (history rows stored below them, the rest of the partition not yet). */
+export const rebuildHistoryPositionsName = (projection: string) => `${projection}#rebuild-history`;
 
 export interface RebuildDeps {
   readonly pool: SqlPool;
@@ -48,20 +54,30 @@ export interface RebuildDeps {
   /** The event log topic (with the deployment's prefix). */
   readonly topic: string;
   readonly logger: Logger;
+  /** Lets the bulk load read and fold in worker threads, each with a Kafka client of its own. */
+  readonly kafkaConfig?: FoldWorkerKafka;
 }
 
 export interface RebuildTuning {
   /** Catch up until at most this many records are behind the head, then swap. */
   readonly catchUpLag: number;
   readonly maxCatchUpRounds: number;
+  /** Records per transaction: history chunks of the bulk load, chunks of the catch-up. */
   readonly chunkRecords: number;
+  /** Write transactions in flight. */
   readonly parallel: number;
+  /** Bulk-load writes queued behind those in flight before the read waits for them. */
+  readonly queued: number;
+  /** Worker threads reading and folding the bulk load (with `kafkaConfig`; 0: the runner's thread). */
+  readonly workers: number;
+  /** The compiled worker module (tests running the sources point at dist/); default: beside the runner's module. */
+  readonly workerFile?: string;
   readonly fetchBytes: number;
   readonly lockTimeoutMs: number;
   readonly swapAttempts: number;
   /** Observes each phase as it begins (tests stop a rebuild halfway with it). */
   readonly onPhase?: (state: RebuildState | 'indexing') => void | Promise<void>;
-  /** Observes each applied chunk of the load phase (records in it). */
+  /** Observes each committed chunk of the load phase (records in it). */
   readonly onApplied?: (records: number) => void | Promise<void>;
 }
 
@@ -70,6 +86,8 @@ export const DEFAULT_REBUILD_TUNING: RebuildTuning = {
   maxCatchUpRounds: 20,
   chunkRecords: 10_000,
   parallel: 2,
+  queued: 4,
+  workers: 2,
   fetchBytes: 8 * 1024 * 1024,
   lockTimeoutMs: 10_000,
   swapAttempts: 3,
@@ -139,6 +157,7 @@ export async function beginRebuild(
 
 class RebuildRunner {
   private readonly positions: string;
+  private readonly historyPositions: string;
   private readonly target: ProjectionTarget;
   private lastCancelCheck = 0;
 
@@ -151,6 +170,7 @@ class RebuildRunner {
     private readonly signal?: AbortSignal,
   ) {
     this.positions = rebuildPositionsName(rebuild.projection);
+    this.historyPositions = rebuildHistoryPositionsName(rebuild.projection);
     this.target = { tables: SHADOW_TABLES, projection: this.positions, topic: deps.topic, notify: false };
   }
 
@@ -198,7 +218,9 @@ class RebuildRunner {
     await dropTables(pool, RETIRED_TABLES);
     if (this.resumed && (await shadowTablesExist(pool))) return;
     await dropTables(pool, SHADOW_TABLES);
-    await pool.query('delete from projection_offsets where projection = $1', [this.positions]);
+    await pool.query('delete from projection_offsets where projection = any($1::text[])', [
+      [this.positions, this.historyPositions],
+    ]);
     await createShadowTables(pool);
   }
 
@@ -209,9 +231,41 @@ class RebuildRunner {
       throw new RebuildCancelled(this.rebuild.rebuildId);
   }
 
-  /** Applies [shadow position, end) of every partition through pooled transactions. */
+  /**
+   * The initial load: partitions without a shadow position yet are folded in
+   * memory and bulk-written (bulk-load.ts); a partition a previous run
+   * finished, up to an older head, goes on chunk by chunk.
+   */
   private async load(ends: Map<number, bigint>): Promise<void> {
     const ranges = await this.rangesTo(ends);
+    const history = await readPositions(this.deps.pool, this.historyPositions, this.deps.topic);
+    const fresh = ranges.filter((r) => r.from === 0n);
+    await bulkLoad(
+      this.deps.kafka,
+      fresh.map((range) => ({ range, historyFrom: history.get(range.partition) ?? 0n })),
+      {
+        tables: SHADOW_TABLES,
+        topic: this.deps.topic,
+        positions: this.positions,
+        historyPositions: this.historyPositions,
+        withClient: (work) => inTransaction(this.deps.pool, work),
+        chunkRecords: this.tuning.chunkRecords,
+        parallel: this.tuning.parallel,
+        queued: this.tuning.queued,
+        fetchBytes: this.tuning.fetchBytes,
+        workers: this.tuning.workers,
+        ...(this.tuning.workerFile ? { workerFile: this.tuning.workerFile } : {}),
+        ...(this.deps.kafkaConfig ? { kafkaConfig: this.deps.kafkaConfig } : {}),
+        beforeChunk: () => this.checkCancelled(),
+        ...(this.tuning.onApplied ? { onApplied: this.tuning.onApplied } : {}),
+      },
+    );
+    await this.deps.pool.query('delete from projection_offsets where projection = $1', [this.historyPositions]);
+    await this.apply(ranges.filter((r) => r.from > 0n));
+  }
+
+  /** Applies the ranges chunk by chunk through pooled transactions (the projection's own upserts). */
+  private async apply(ranges: readonly PartitionRange[]): Promise<void> {
     await applyLogRanges(this.deps.kafka, ranges, {
       target: this.target,
       withClient: (work) => inTransaction(this.deps.pool, work),
@@ -240,7 +294,7 @@ class RebuildRunner {
       const ranges = await this.rangesTo(ends);
       const lag = ranges.reduce((sum, r) => sum + (r.end > r.from ? Number(r.end - r.from) : 0), 0);
       if (lag <= this.tuning.catchUpLag || round > this.tuning.maxCatchUpRounds) return [...ends.keys()];
-      await this.load(ends);
+      await this.apply(ranges);
     }
   }
 
@@ -301,7 +355,9 @@ class RebuildRunner {
 /** Drops a rebuild's shadow tables and positions (cancel, or a cancelled rebuild nobody runs). */
 export async function discardShadow(pool: SqlPool, projection: string): Promise<void> {
   await dropTables(pool, SHADOW_TABLES);
-  await pool.query('delete from projection_offsets where projection = $1', [rebuildPositionsName(projection)]);
+  await pool.query('delete from projection_offsets where projection = any($1::text[])', [
+    [rebuildPositionsName(projection), rebuildHistoryPositionsName(projection)],
+  ]);
 }
 
 /**

@@ -1,0 +1,253 @@
+// The projector's single writer (ADR 0033). The consumer hands it every
+// decoded batch and goes back to Kafka at once; the writer applies whatever
+// has queued up meanwhile — batches of several partitions — in one
+// PostgreSQL transaction with their new positions (ADR 0015), so the fetch
+// and decode of the next batches overlap the database work of the current
+// ones, and a busy moment costs one commit, not one per partition. The queue
+// is bounded: a full queue holds the consumer (backpressure). A failing
+// transaction is retried with backoff, never skipped; batches fetched before
+// a rebalance are dropped (the new assignment seeks from PostgreSQL again).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type kafkajs from 'kafkajs';
+import type { Logger } from '@tasklog/platform/observability';
+import {
+  inTransaction,
+  projectTaskEventBatches,
+  type MultiProjectionOutcome,
+  type PositionedEvent,
+  type ProjectionBatch,
+  type ProjectionTarget,
+  type SqlPool,
+} from '@tasklog/platform/postgres';
+import type { CacheInvalidator } from './cache.invalidator.js';
+import { changedTasks, observeCommit, type FetchedBatch } from './committed-batch.js';
+import { deadLetterRecord } from './dead-letter.record.js';
+import type { ProjectorMetrics } from './projector.metrics.js';
+
+export interface WriterOptions {
+  /** Events queued (not yet in a transaction) beyond which the consumer waits. */
+  readonly maxQueuedEvents: number;
+  /** Events per transaction at most (a catching-up projector otherwise writes its whole queue at once). */
+  readonly maxTransactionEvents: number;
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+  readonly faultPauseAfterCommitMs: number;
+}
+
+export interface WriterHooks {
+  /** The current group generation: batches of an older one are dropped. */
+  readonly currentJoin: () => number;
+  /** Sends dead letters; inside the transaction, so a failed send rolls the batch back. */
+  readonly deadLetter: (records: kafkajs.Message[]) => Promise<void>;
+  /** After each commit, per partition: its new position. */
+  readonly committed: (partition: number, nextOffset: bigint) => void;
+}
+
+
+export class ProjectionWriter {
+  private queue: FetchedBatch[] = [];
+  private queuedEvents = 0;
+  private running: Promise<void> | null = null;
+  private roomWaiters: (() => void)[] = [];
+  private failing = false;
+  private stopped = false;
+  /** Ends a backoff sleep at stop, so stopping never waits out a retry delay. */
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly pool: SqlPool,
+    private readonly target: ProjectionTarget,
+    private readonly invalidator: CacheInvalidator,
+    private readonly metrics: ProjectorMetrics,
+    private readonly logger: Logger,
+    private readonly options: WriterOptions,
+    private readonly hooks: WriterHooks,
+  ) {}
+
+  /** True while a transaction keeps failing (readiness). */
+  isFailing(): boolean {
+    return this.failing;
+  }
+
+  hasRoom(): boolean {
+    return this.queuedEvents < this.options.maxQueuedEvents;
+  }
+
+  submit(batch: FetchedBatch): void {
+    (batch as unknown as { at: number }).at = performance.now();
+    this.queue.push(batch);
+    this.queuedEvents += batch.messages.length;
+    this.running ??= this.drainQueue().finally(() => (this.running = null));
+  }
+
+  /** Resolves when the queue has room again, or after `ms`. */
+  waitForRoom(ms: number): Promise<void> {
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.roomWaiters.push(done);
+    });
+  }
+
+  /** Stops retrying; resolves once the transaction in flight (if any) has ended. Queued batches are dropped. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopping.abort();
+    this.queue = [];
+    this.queuedEvents = 0;
+    this.wakeRoomWaiters();
+    await this.running;
+  }
+
+  private async drainQueue(): Promise<void> {
+    while (this.queue.length > 0 && !this.stopped) {
+      const taken = this.take();
+      if (taken.length > 0) await this.applyWithRetry(taken);
+    }
+  }
+
+  /** Up to maxTransactionEvents of the queue, current generation only, whole batches. */
+  private take(): FetchedBatch[] {
+    const join = this.hooks.currentJoin();
+    const taken: FetchedBatch[] = [];
+    let events = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (taken.length > 0 && events + next.messages.length > this.options.maxTransactionEvents) break;
+      this.queue.shift();
+      this.queuedEvents -= next.messages.length;
+      if (next.join !== join) continue;
+      taken.push(next);
+      events += next.messages.length;
+    }
+    this.wakeRoomWaiters();
+    return taken;
+  }
+
+  private wakeRoomWaiters(): void {
+    if (!this.hasRoom() && !this.stopped) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private async applyWithRetry(taken: FetchedBatch[]): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      const current = taken.filter((b) => b.join === this.hooks.currentJoin());
+      if (current.length === 0) return;
+      const started = performance.now();
+      try {
+        const { outcome, marked } = await this.apply(current);
+        if (this.failing) this.logger.info({ attempt }, 'batch applied again after failures');
+        this.failing = false;
+        if (process.env['TRACE_D']) {
+          const now = Date.now();
+          const ages = current.flatMap((b) => b.messages.map((m) => now - Number(m.timestamp)));
+          const waits = current.map((b) => started - (b as unknown as { at: number }).at);
+          process.stderr.write(`tx ${current.length}b ${outcome.fold.applied.length}e ${(performance.now() - started).toFixed(1)}ms q=${this.queuedEvents} age ${Math.min(...ages)}-${Math.max(...ages)} wait ${Math.max(...waits).toFixed(1)}\n`);
+        }
+        await this.afterCommit(current, outcome, marked, started);
+        return;
+      } catch (error) {
+        this.failing = true;
+        this.metrics.retries.inc();
+        const log = attempt === 0 ? 'warn' : 'debug';
+        this.logger[log]({ attempt, err: String(error) }, 'batch not applied; retrying with backoff');
+        await sleep(this.backoff(attempt), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  private async apply(batches: FetchedBatch[]): Promise<{ outcome: MultiProjectionOutcome; marked: boolean }> {
+    const merged = mergeByPartition(batches);
+    let marked = false;
+    const outcome = await inTransaction(
+      this.pool,
+      async (client) => {
+        const result = await projectTaskEventBatches(client, this.target, merged, {
+          // Redis markers go out while PostgreSQL runs the write; both are done before the commit.
+          alongsideWrite: async (generation, fold) => {
+            marked = await this.invalidator.beforeCommit(generation, changedTasks(fold));
+          },
+        });
+        await this.deadLetter(batches, result);
+        return result;
+      },
+      { synchronousCommit: false, workMem: '64MB' },
+    );
+    return { outcome, marked };
+  }
+
+  /** Undecodable records and events that do not fit their task, at or past each partition's stored position. */
+  private async deadLetter(batches: FetchedBatch[], outcome: MultiProjectionOutcome): Promise<void> {
+    const from = new Map(outcome.partitions.map((p) => [p.partition, p.fromOffset]));
+    const byOffset = new Map<string, kafkajs.KafkaMessage>();
+    const undecodable: kafkajs.Message[] = [];
+    for (const b of batches) {
+      for (const u of b.decoded.undecodable)
+        if (BigInt(u.message.offset) >= from.get(b.partition)!)
+          undecodable.push(deadLetterRecord(u.message, b.partition, 'undecodable', u.error));
+      if (outcome.fold.rejected.length > 0) for (const m of b.messages) byOffset.set(`${b.partition}:${m.offset}`, m);
+    }
+    const rejected = outcome.fold.rejected.map(({ event, error }) =>
+      deadLetterRecord(byOffset.get(`${event.partition}:${event.offset}`)!, event.partition, 'not-applicable', error),
+    );
+    const records = [...undecodable, ...rejected];
+    if (records.length === 0) return;
+    await this.hooks.deadLetter(records);
+    this.metrics.deadLetters.inc({ reason: 'undecodable' }, undecodable.length);
+    this.metrics.deadLetters.inc({ reason: 'not-applicable' }, rejected.length);
+    this.logger.warn(
+      { offsets: records.map((r) => `${r.headers?.['dlq-original-partition']}:${r.headers?.['dlq-original-offset']}`) },
+      'records dead-lettered; the partition moves on',
+    );
+  }
+
+  private async afterCommit(
+    batches: FetchedBatch[],
+    outcome: MultiProjectionOutcome,
+    marked: boolean,
+    started: number,
+  ): Promise<void> {
+    const committedAt = Date.now();
+    if (this.options.faultPauseAfterCommitMs > 0) {
+      this.logger.warn(
+        { positions: outcome.partitions.map((p) => `${p.partition}:${p.nextOffset}`) },
+        'fault injection: committed to PostgreSQL, Kafka offsets not committed yet',
+      );
+      await sleep(this.options.faultPauseAfterCommitMs, undefined, { signal: this.stopping.signal }).catch(
+        () => undefined,
+      );
+    }
+    for (const p of outcome.partitions) this.hooks.committed(p.partition, p.nextOffset);
+    const owners = new Set(outcome.fold.tasks.map((t) => t.after.ownerId));
+    void this.invalidator.invalidate(outcome.generation, marked ? [] : changedTasks(outcome.fold), owners);
+    observeCommit(this.metrics, batches, outcome, { started, committedAt });
+  }
+
+  private backoff(attempt: number): number {
+    const { retryInitialMs, retryMaxMs } = this.options;
+    const exp = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(attempt, 20));
+    return exp / 2 + Math.random() * (exp / 2);
+  }
+}
+
+/** One projection batch per partition: a partition's queued batches are consecutive pieces of its log. */
+function mergeByPartition(batches: readonly FetchedBatch[]): ProjectionBatch[] {
+  const merged = new Map<number, { events: PositionedEvent[][]; endOffset: bigint }>();
+  for (const b of batches) {
+    const known = merged.get(b.partition) ?? { events: [], endOffset: b.endOffset };
+    known.events.push(b.decoded.events);
+    if (b.endOffset > known.endOffset) known.endOffset = b.endOffset;
+    merged.set(b.partition, known);
+  }
+  return [...merged].map(([partition, { events, endOffset }]) => ({
+    partition,
+    events: events.length === 1 ? events[0]! : events.flat(),
+    endOffset,
+  }));
+}
