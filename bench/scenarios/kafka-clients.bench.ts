@@ -4,18 +4,18 @@
 // transaction. Each row reports wall-clock records/s and the process CPU per
 // record (the figure that matters on a shared 2-core machine).
 import { randomUUID } from 'node:crypto';
-import {
-  Consumer,
-  FetchIsolationLevels,
-  Producer,
-  stringSerializer,
-  type Message,
-  type MessagesStream,
-} from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels, type Message } from '@platformatic/kafka';
 import { kafkaSection } from '@tasklog/platform/config';
 import { taskEventRecord, type KafkaRecord } from '@tasklog/contracts';
 import { recordEvents, type TaskEvent } from '@tasklog/domain';
-import { createKafka, readPartitionRanges, highWatermarks, type KafkaClient } from '@tasklog/platform/kafka';
+import {
+  createKafka,
+  createTopicsAndWait,
+  readPartitionRanges,
+  highWatermarks,
+  TransactionalProducer,
+  type KafkaClient,
+} from '@tasklog/platform/kafka';
 import { createLogger } from '@tasklog/platform/observability';
 import type { BenchRow, BenchScenario } from '../bench.harness.js';
 
@@ -31,7 +31,6 @@ interface Measured {
 }
 
 async function measure(run: () => Promise<number>): Promise<Measured> {
-  if (process.env.BENCH_DEBUG) process.stderr.write(`step ${run.toString().slice(0, 80)}\n`);
   const cpu = process.cpuUsage();
   const started = performance.now();
   const records = await run();
@@ -112,7 +111,10 @@ async function readWithKafkajsGroup(kafka: KafkaClient, topic: string, ends: Map
   return count;
 }
 
-async function readWithPlatformaticStream(topic: string, expected: number): Promise<{ count: number; aborted: number }> {
+async function readWithPlatformaticStream(
+  topic: string,
+  expected: number,
+): Promise<{ count: number; aborted: number }> {
   const consumer = new Consumer({
     clientId: 'bench-platformatic',
     bootstrapBrokers: brokers(),
@@ -174,43 +176,23 @@ async function transactionalKafkajs(kafka: KafkaClient, topic: string, records: 
   return records.length;
 }
 
+/** The same through libs/platform/kafka's TransactionalProducer (@platformatic/kafka underneath). */
 async function transactionalPlatformatic(topic: string, records: readonly KafkaRecord[]) {
-  const producer = new Producer({
-    clientId: 'bench-platformatic-tx',
-    bootstrapBrokers: brokers(),
-    transactionalId: `${topic}-tx-platformatic`,
-    idempotent: true,
-    // Its default (1 s) dominates: the broker answers CONCURRENT_TRANSACTIONS while it
-    // still writes the previous transaction's markers. kafkajs retries after ~100 ms.
-    retryDelay: 20,
-    acks: -1,
-    serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
-  });
-  const coordinator = new Consumer({ clientId: 'bench-coordinator', bootstrapBrokers: brokers(), groupId: `${topic}-o` });
-  const coordinatorId = await coordinator.findGroupCoordinator();
-  // The offsets go in without a live group member (generation -1), as kafkajs' sendOffsets does.
-  const consumer = { groupId: coordinator.groupId } as Consumer;
+  const config = { ...kafkaSection(process.env), clientId: 'bench-platformatic-tx' };
+  const producer = await TransactionalProducer.fence(config, { transactionalId: `${topic}-tx-platformatic` });
   try {
     for (let start = 0, n = 0; start < records.length; start += PER_TRANSACTION, n++) {
-      const tx = await producer.beginTransaction();
+      const tx = await producer.transaction();
       const partition = n % PARTITIONS;
-      const messages = records
-        .slice(start, start + PER_TRANSACTION)
-        .map((r) => ({ topic, key: r.key, value: r.value, headers: r.headers, partition }));
-      await tx.send({ messages: messages as never });
-      await tx.addConsumer(consumer);
-      const consumed = {
+      await tx.send(
         topic,
-        partition,
-        offset: BigInt(n),
-        metadata: { consumer: { groupId: coordinator.groupId, generationId: -1, memberId: '', coordinatorId } },
-      };
-      await tx.addOffset(consumed as unknown as Message);
+        records.slice(start, start + PER_TRANSACTION).map((r) => ({ ...r, partition })),
+      );
+      await tx.sendOffsets(`${topic}-offsets-p`, topic, partition, BigInt(n + 1));
       await tx.commit();
     }
   } finally {
-    await producer.close();
-    await coordinator.close(true);
+    await producer.disconnect();
   }
   return records.length;
 }
@@ -222,10 +204,10 @@ async function kafkaClientsComparison(total: number): Promise<BenchRow[]> {
   await admin.connect();
   const topic = `bench.clients.${randomUUID()}`;
   const txTopic = `${topic}.tx`;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [topic, txTopic].map((t) => ({ topic: t, numPartitions: PARTITIONS, replicationFactor: 1 })),
-  });
+  await createTopicsAndWait(
+    admin,
+    [topic, txTopic].map((t) => ({ topic: t, numPartitions: PARTITIONS, replicationFactor: 1 })),
+  );
   try {
     const records = eventRecords(total);
     await prefill(kafka, topic, records);
@@ -251,7 +233,7 @@ async function kafkaClientsComparison(total: number): Promise<BenchRow[]> {
       row('read_committed, readPartitionRanges (libs/platform/kafka)', rangeRead),
       row('transactional produce + offsets, kafkajs', kafkajsTx, `${PER_TRANSACTION} records per transaction`),
       row(
-        'transactional produce + offsets, @platformatic/kafka',
+        'transactional produce + offsets, @platformatic/kafka (TransactionalProducer)',
         platformaticTx,
         `${PER_TRANSACTION} records per transaction`,
       ),
@@ -269,5 +251,3 @@ export const kafkaClientsBench: BenchScenario = {
     return kafkaClientsComparison(Math.round(100_000 * scale));
   },
 };
-
-

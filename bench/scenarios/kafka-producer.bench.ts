@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { kafkaSection } from '@tasklog/platform/config';
-import { createKafka } from '@tasklog/platform/kafka';
+import { createKafka, createTopicsAndWait } from '@tasklog/platform/kafka';
 import { createLogger } from '@tasklog/platform/observability';
 import type { BenchRow, BenchScenario } from '../bench.harness.js';
 
@@ -12,7 +12,7 @@ export async function measureRawProducer(total: number, batch = 1000, valueBytes
   const admin = kafka.admin();
   await admin.connect();
   const topic = `bench.raw.${randomUUID()}`;
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 12, replicationFactor: 1 }] });
+  await createTopicsAndWait(admin, [{ topic, numPartitions: 12, replicationFactor: 1 }]);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const value = randomBytes(valueBytes);

@@ -100,11 +100,13 @@ async function run(scale: number): Promise<BenchRow[]> {
     const fillSeconds = (performance.now() - fillStarted) / 1000;
     const phases: Record<string, number> = {};
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const rebuild = await beginRebuild({ pool, kafka, topic, logger, kafkaConfig }, TASK_VIEW_PROJECTION, {
       tuning: { onPhase: (phase) => void (phases[phase] = (performance.now() - started) / 1000) },
     });
     const done = await rebuild.run();
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     if (done.state !== 'done') throw new Error(`rebuild ended ${done.state}`);
     const copy = await rawCopy(pool, pg.url, schema);
     const rate = Math.round(total / seconds);
@@ -132,6 +134,12 @@ async function run(scale: number): Promise<BenchRow[]> {
         metric: '  of which catch-up, swap, drop',
         value: +(seconds - (phases['catching-up'] ?? 0)).toFixed(2),
         unit: 's',
+      },
+      {
+        metric: '  CPU of this process (all threads)',
+        value: +((cpu.user + cpu.system) / 1e6).toFixed(1),
+        unit: 's',
+        note: 'reading, decoding and folding run in worker threads (ADR 0027)',
       },
       {
         metric: 'raw COPY of the same rows (same run)',

@@ -35,7 +35,7 @@ export class DecidedBatch {
   readonly eventTasks: string[] = [];
   readonly answers: Answer[] = [];
   readonly deadLetters: KafkaRecord[] = [];
-  nextCommandOffset = '0';
+  nextCommandOffset = 0n;
   private baseOffset: bigint | null = null;
 
   constructor(private readonly state: PartitionState) {}
@@ -82,7 +82,7 @@ export async function decideBatch(
 ): Promise<DecidedBatch> {
   const batch = new DecidedBatch(state);
   for (const message of messages) {
-    batch.nextCommandOffset = (BigInt(message.offset) + 1n).toString();
+    batch.nextCommandOffset = BigInt(message.offset) + 1n;
     let command: TaskCommand;
     let traceparent: string | undefined;
     try {

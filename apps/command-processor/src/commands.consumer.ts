@@ -4,7 +4,7 @@
 // since), then decides each fetched batch through that partition's writer.
 import kafkajs from 'kafkajs';
 import type { CommandBus } from '@nestjs/cqrs';
-import { highWatermarks, type KafkaClient } from '@tasklog/platform/kafka';
+import { highWatermarks, KafkaTransactionError, type KafkaClient } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
 import { recoverPartitions } from './partition-recovery.js';
 import type { PartitionState } from './partition-state.js';
@@ -105,7 +105,7 @@ export class CommandsConsumer {
     for (const p of this.kept.keys()) if (!owned.includes(p)) this.kept.delete(p);
     const started = performance.now();
     const producers = new Map(
-      await Promise.all(owned.map(async (p) => [p, await PartitionWriter.fence(this.kafka, p, this.config)] as const)),
+      await Promise.all(owned.map(async (p) => [p, await PartitionWriter.fence(p, this.config)] as const)),
     );
     const ends = await highWatermarks(this.kafka, this.config.topics.events);
     const stale = owned.filter((p) => this.kept.get(p)?.logEnd !== (ends.get(p) ?? 0n));
@@ -175,7 +175,7 @@ export class CommandsConsumer {
    * command offset.
    */
   private async fail(partition: number, writer: PartitionWriter, error: unknown): Promise<void> {
-    const fenced = error instanceof kafkajs.KafkaJSProtocolError && /FENCED|PRODUCER_FENCED/i.test(error.type);
+    const fenced = error instanceof KafkaTransactionError && error.fenced;
     this.metrics.failures.inc({ reason: fenced ? 'fenced' : 'error' });
     this.logger.warn({ partition, err: String(error), fenced }, 'batch failed: rebuilding the partition writer');
     await writer.close();
@@ -203,7 +203,7 @@ export class CommandsConsumer {
   }
 
   private async prepareOne(partition: number): Promise<PartitionWriter> {
-    const producer = await PartitionWriter.fence(this.kafka, partition, this.config);
+    const producer = await PartitionWriter.fence(partition, this.config);
     const { states } = await recoverPartitions(
       this.kafka,
       this.config.topics,

@@ -3,12 +3,7 @@
 // error and its position; it never blocks the partition.
 import type kafkajs from 'kafkajs';
 import { HEADER, type CommandResult, type KafkaRecord } from '@tasklog/contracts';
-
-function text(value: kafkajs.IHeaders[string] | Buffer | null | undefined): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-}
+import { deadLetterRecord, headerValueText as text } from '@tasklog/platform/kafka';
 
 export function undecodableResult(message: kafkajs.KafkaMessage, error: unknown): CommandResult {
   const commandId = text(message.headers?.[HEADER.id]) ?? `offset-${message.offset}`;
@@ -29,22 +24,6 @@ export function undecodableResult(message: kafkajs.KafkaMessage, error: unknown)
 }
 
 export function deadLetter(message: kafkajs.KafkaMessage, partition: number, error: unknown): KafkaRecord {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    const v = text(value);
-    if (v !== undefined) headers[name] = v;
-  }
-  return {
-    key: text(message.key) ?? '',
-    value: message.value ?? Buffer.alloc(0),
-    headers: {
-      ...headers,
-      'dlq-reason': error instanceof Error ? error.message : String(error),
-      'dlq-error-class': error instanceof Error ? error.name : 'Error',
-      'dlq-original-partition': String(partition),
-      'dlq-original-offset': message.offset,
-      'dlq-failed-at': new Date().toISOString(),
-      'dlq-consumer': 'command-processor',
-    },
-  };
+  const record = deadLetterRecord(message, { partition, consumer: 'command-processor', error });
+  return { key: text(record.key) ?? '', value: record.value ?? Buffer.alloc(0), headers: record.headers };
 }

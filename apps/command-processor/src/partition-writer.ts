@@ -5,7 +5,7 @@
 // the command offsets. After any failure it is thrown away, never reused.
 import type kafkajs from 'kafkajs';
 import type { CommandBus } from '@nestjs/cqrs';
-import type { KafkaClient } from '@tasklog/platform/kafka';
+import { TransactionalProducer, type KafkaTransaction, type OutgoingRecord } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
 import { decideBatch, type DecidedBatch } from './batch.decider.js';
 import type { PartitionState } from './partition-state.js';
@@ -18,7 +18,7 @@ const SEND_CHUNK = 500;
 export class PartitionWriter {
   private constructor(
     readonly partition: number,
-    private readonly producer: kafkajs.Producer,
+    private readonly producer: TransactionalProducer,
     readonly state: PartitionState,
     private readonly deps: WriterDeps,
   ) {}
@@ -28,22 +28,14 @@ export class PartitionWriter {
    * the producer epoch: the previous owner's open transaction is aborted and
    * any later attempt of that owner fails as fenced.
    */
-  static async fence(kafka: KafkaClient, partition: number, config: ProcessorConfig): Promise<kafkajs.Producer> {
-    const producer = kafka.producer({
-      transactionalId: `${config.transactionalIdPrefix}${partition}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      transactionTimeout: 30_000,
-      allowAutoTopicCreation: false,
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },
-    });
-    await producer.connect();
-    const init = await producer.transaction();
-    await init.abort();
-    return producer;
+  static fence(partition: number, config: ProcessorConfig): Promise<TransactionalProducer> {
+    return TransactionalProducer.fence(
+      { ...config.kafka, clientId: `${config.kafka.clientId}-writer-${partition}` },
+      { transactionalId: `${config.transactionalIdPrefix}${partition}`, transactionTimeoutMs: 30_000 },
+    );
   }
 
-  static open(producer: kafkajs.Producer, state: PartitionState, deps: WriterDeps): PartitionWriter {
+  static open(producer: TransactionalProducer, state: PartitionState, deps: WriterDeps): PartitionWriter {
     return new PartitionWriter(state.partition, producer, state, deps);
   }
 
@@ -59,15 +51,7 @@ export class PartitionWriter {
       if (decided.deadLetters.length > 0) await this.sendRecords(tx, config.topics.dlq, decided.deadLetters, false);
       const snapshots = this.snapshotDue() ? snapshotRecords(this.state) : [];
       await this.sendRecords(tx, config.topics.snapshots, snapshots);
-      await tx.sendOffsets({
-        consumerGroupId: config.groupId,
-        topics: [
-          {
-            topic: config.topics.commands,
-            partitions: [{ partition: this.partition, offset: decided.nextCommandOffset }],
-          },
-        ],
-      });
+      await tx.sendOffsets(config.groupId, config.topics.commands, this.partition, decided.nextCommandOffset);
       await tx.commit();
       // The commit marker takes one offset after our last event.
       if (decided.events.length > 0) this.state.logEnd = this.state.nextEventOffset + 1n;
@@ -85,43 +69,28 @@ export class PartitionWriter {
     await this.producer.disconnect().catch(() => undefined);
   }
 
-  private async appendEvents(tx: kafkajs.Transaction, decided: DecidedBatch): Promise<void> {
+  private async appendEvents(tx: KafkaTransaction, decided: DecidedBatch): Promise<void> {
     if (decided.events.length === 0) return;
-    const [meta] = await tx.send({
-      topic: this.deps.config.topics.events,
-      acks: -1,
-      messages: decided.events.map((r) => ({
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-        partition: this.partition,
-      })),
-    });
-    if (!meta || meta.partition !== this.partition || meta.baseOffset === undefined) {
-      throw new Error(`append to partition ${this.partition} returned no offset`);
-    }
+    const records = decided.events.map((r) => ({ ...r, partition: this.partition }));
+    const baseOffset = await tx.send(this.deps.config.topics.events, records);
+    if (baseOffset === undefined) throw new Error(`append to partition ${this.partition} returned no offset`);
     // One request, one partition: the records got consecutive offsets.
-    decided.assignOffsets(BigInt(meta.baseOffset));
+    decided.assignOffsets(baseOffset);
   }
 
   private async sendRecords(
-    tx: kafkajs.Transaction,
+    tx: KafkaTransaction,
     topic: string,
-    records: readonly { key: string; value: Buffer; headers: Record<string, string>; partition?: number }[],
+    records: readonly OutgoingRecord[],
     samePartition = true,
   ): Promise<void> {
     // Several sends of bounded size: one transaction, no oversized record batch.
     for (let start = 0; start < records.length; start += SEND_CHUNK) {
-      await tx.send({
+      const chunk = records.slice(start, start + SEND_CHUNK);
+      await tx.send(
         topic,
-        acks: -1,
-        messages: records.slice(start, start + SEND_CHUNK).map((r) => ({
-          key: r.key,
-          value: r.value,
-          headers: r.headers,
-          ...(samePartition ? { partition: r.partition ?? this.partition } : {}),
-        })),
-      });
+        samePartition ? chunk.map((r) => ({ ...r, partition: r.partition ?? this.partition })) : chunk,
+      );
     }
   }
 

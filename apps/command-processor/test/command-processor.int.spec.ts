@@ -108,14 +108,13 @@ describe('command processor (real broker)', () => {
   });
 
   it('fences a zombie writer: its open transaction is aborted and never visible to read_committed readers', async () => {
-    const zombie = await PartitionWriter.fence(fx.kafka, 0, fx.config);
+    const zombie = await PartitionWriter.fence(0, fx.config);
     const tx = await zombie.transaction();
-    await tx.send({
-      topic: fx.config.topics.events,
-      messages: [{ partition: 0, key: 'zombie', value: Buffer.from('zombie event') }],
-    });
+    await tx.send(fx.config.topics.events, [
+      { partition: 0, key: 'zombie', value: Buffer.from('zombie event'), headers: {} },
+    ]);
     // A new owner of partition 0 initialises the same transactional id.
-    const owner = await PartitionWriter.fence(fx.kafka, 0, fx.config);
+    const owner = await PartitionWriter.fence(0, fx.config);
     await expect(tx.commit()).rejects.toThrow(/fenced|epoch|PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/i);
     await owner.disconnect();
     await zombie.disconnect().catch(() => undefined);

@@ -4,6 +4,10 @@
 // Redis only holds derived data: its failure never fails a batch. What could not be invalidated is
 // kept (bounded) and retried with the next batch or after a second, so a
 // short Redis outage does not leave entries stale for their whole TTL.
+// For a while after the projection generation changes (a rebuild's swap)
+// the tasks are marked under the previous generation too: an API instance
+// still keying its cache by that one (it re-reads the generation once a
+// second) must not be served an entry the update has outdated (ADR 0035).
 import type { Logger } from '@tasklog/platform/observability';
 import type { TaskViewCache } from '@tasklog/platform/postgres';
 import type { ProjectorMetrics } from './projector.metrics.js';
@@ -11,13 +15,16 @@ import type { ProjectorMetrics } from './projector.metrics.js';
 const MAX_PENDING_TASKS = 100_000;
 /** A slow Redis may hold a batch's transaction open this long at most. */
 const PRE_COMMIT_TIMEOUT_MS = 50;
+/** How long after a generation change (or the projector's start) the previous generation is marked too. */
+export const PREVIOUS_GENERATION_GRACE_MS = 10_000;
 
 export class CacheInvalidator {
-  private pendingTasks = new Map<string, { generation: number; version: number }>();
+  private pendingTasks = new Map<string, { generations: readonly number[]; version: number }>();
   private pendingOwners = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  private generation = { current: 0, changedAt: 0 };
 
   constructor(
     private readonly cache: TaskViewCache,
@@ -37,7 +44,7 @@ export class CacheInvalidator {
     const timeout = new Promise<boolean>(
       (resolve) => (timer = setTimeout(() => resolve(false), PRE_COMMIT_TIMEOUT_MS)),
     );
-    const marked = this.cache.markTasks(generation, tasks).then(
+    const marked = Promise.all(this.generationsToMark(generation).map((g) => this.cache.markTasks(g, tasks))).then(
       () => true,
       () => false,
     );
@@ -49,9 +56,10 @@ export class CacheInvalidator {
 
   /** Queues the changes of one committed batch (tasks: those not marked before the commit) and flushes (never throws). */
   invalidate(generation: number, tasks: readonly { taskId: string; version: number }[], owners: Iterable<string>) {
+    const generations = this.generationsToMark(generation);
     for (const t of tasks) {
       const known = this.pendingTasks.get(t.taskId);
-      if (!known || known.version < t.version) this.pendingTasks.set(t.taskId, { generation, version: t.version });
+      if (!known || known.version < t.version) this.pendingTasks.set(t.taskId, { generations, version: t.version });
     }
     for (const owner of owners) this.pendingOwners.add(owner);
     this.running = this.running.then(() => this.flush());
@@ -72,10 +80,12 @@ export class CacheInvalidator {
     this.pendingTasks = new Map();
     this.pendingOwners = new Set();
     const byGeneration = new Map<number, { taskId: string; version: number }[]>();
-    for (const [taskId, { generation, version }] of tasks) {
-      const list = byGeneration.get(generation) ?? [];
-      list.push({ taskId, version });
-      byGeneration.set(generation, list);
+    for (const [taskId, { generations, version }] of tasks) {
+      for (const generation of generations) {
+        const list = byGeneration.get(generation) ?? [];
+        list.push({ taskId, version });
+        byGeneration.set(generation, list);
+      }
     }
     try {
       await this.cache.invalidate(0, [], [...owners]);
@@ -86,7 +96,19 @@ export class CacheInvalidator {
     }
   }
 
-  private keep(tasks: Map<string, { generation: number; version: number }>, owners: Set<string>, error: unknown) {
+  /** The generation, and the previous one within the grace period after a change (or after start). */
+  private generationsToMark(generation: number): number[] {
+    const now = Date.now();
+    if (generation !== this.generation.current) this.generation = { current: generation, changedAt: now };
+    const recent = now - this.generation.changedAt < PREVIOUS_GENERATION_GRACE_MS;
+    return recent && generation > 1 ? [generation, generation - 1] : [generation];
+  }
+
+  private keep(
+    tasks: Map<string, { generations: readonly number[]; version: number }>,
+    owners: Set<string>,
+    error: unknown,
+  ) {
     if (tasks.size + this.pendingTasks.size > MAX_PENDING_TASKS) {
       this.logger.warn(
         { dropped: tasks.size, err: String(error) },

@@ -50,7 +50,8 @@ export function observeCommit(
     const end = ends.get(partition) ?? nextOffset;
     metrics.lagOffsets.set({ partition: String(partition) }, Number(end > nextOffset ? end - nextOffset : 0n));
     const at = newest.get(partition);
-    if (at !== undefined) metrics.lagSeconds.set({ partition: String(partition) }, Math.max(0, committedAt - at) / 1000);
+    if (at !== undefined)
+      metrics.lagSeconds.set({ partition: String(partition) }, Math.max(0, committedAt - at) / 1000);
   }
 }
 

@@ -1,13 +1,9 @@
 // A record the projector cannot apply goes to tasklog.projector.dlq.v1 with
 // its original key, value and headers plus why and where it failed; the
-// partition then moves on (STYLE.md rule 5).
+// partition then moves on (STYLE.md rule 5). The record is built by the
+// shared builder in @tasklog/platform/kafka.
 import type kafkajs from 'kafkajs';
-
-function text(value: kafkajs.IHeaders[string] | Buffer | string | null | undefined): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-}
+import { deadLetterRecord as buildDeadLetter } from '@tasklog/platform/kafka';
 
 export function deadLetterRecord(
   message: kafkajs.KafkaMessage,
@@ -15,22 +11,5 @@ export function deadLetterRecord(
   reason: 'undecodable' | 'not-applicable',
   error: Error,
 ): kafkajs.Message {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    const v = text(value);
-    if (v !== undefined) headers[name] = v;
-  }
-  return {
-    key: message.key,
-    value: message.value,
-    headers: {
-      ...headers,
-      'dlq-reason': `${reason}: ${error.message}`,
-      'dlq-error-class': error.name,
-      'dlq-original-partition': String(partition),
-      'dlq-original-offset': message.offset,
-      'dlq-failed-at': new Date().toISOString(),
-      'dlq-consumer': 'projector',
-    },
-  };
+  return buildDeadLetter(message, { partition, consumer: 'projector', reason, error });
 }

@@ -43,7 +43,6 @@ export interface WriterHooks {
   readonly committed: (partition: number, nextOffset: bigint) => void;
 }
 
-
 export class ProjectionWriter {
   private queue: FetchedBatch[] = [];
   private queuedEvents = 0;
@@ -74,7 +73,6 @@ export class ProjectionWriter {
   }
 
   submit(batch: FetchedBatch): void {
-    (batch as unknown as { at: number }).at = performance.now();
     this.queue.push(batch);
     this.queuedEvents += batch.messages.length;
     this.running ??= this.drainQueue().finally(() => (this.running = null));
@@ -144,12 +142,6 @@ export class ProjectionWriter {
         const { outcome, marked } = await this.apply(current);
         if (this.failing) this.logger.info({ attempt }, 'batch applied again after failures');
         this.failing = false;
-        if (process.env['TRACE_D']) {
-          const now = Date.now();
-          const ages = current.flatMap((b) => b.messages.map((m) => now - Number(m.timestamp)));
-          const waits = current.map((b) => started - (b as unknown as { at: number }).at);
-          process.stderr.write(`tx ${current.length}b ${outcome.fold.applied.length}e ${(performance.now() - started).toFixed(1)}ms q=${this.queuedEvents} age ${Math.min(...ages)}-${Math.max(...ages)} wait ${Math.max(...waits).toFixed(1)}\n`);
-        }
         await this.afterCommit(current, outcome, marked, started);
         return;
       } catch (error) {
@@ -167,8 +159,9 @@ export class ProjectionWriter {
     let marked = false;
     const outcome = await inTransaction(
       this.pool,
-      async (client) => {
+      async (client, begin) => {
         const result = await projectTaskEventBatches(client, this.target, merged, {
+          begin,
           // Redis markers go out while PostgreSQL runs the write; both are done before the commit.
           alongsideWrite: async (generation, fold) => {
             marked = await this.invalidator.beforeCommit(generation, changedTasks(fold));
@@ -177,7 +170,7 @@ export class ProjectionWriter {
         await this.deadLetter(batches, result);
         return result;
       },
-      { synchronousCommit: false, workMem: '64MB' },
+      { synchronousCommit: false, workMem: '64MB', deferBegin: true },
     );
     return { outcome, marked };
   }

@@ -46,7 +46,12 @@ export class TaskEventsConsumer {
     private readonly logger: Logger,
     private readonly hooks: { onFatal?: (error: Error) => void } = {},
   ) {
-    const target = { tables: READ_MODEL_TABLES, projection: TASK_VIEW_PROJECTION, topic: config.topics.events, notify: true };
+    const target = {
+      tables: READ_MODEL_TABLES,
+      projection: TASK_VIEW_PROJECTION,
+      topic: config.topics.events,
+      notify: true,
+    };
     this.groupOffsets = new GroupOffsetsReporter(config.topics.events, GROUP_OFFSETS_INTERVAL_MS, logger);
     const writerHooks = {
       currentJoin: () => this.joins,

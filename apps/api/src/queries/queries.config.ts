@@ -10,6 +10,8 @@ export function queriesSection(source: EnvSource) {
       /** Fallback polling of projection_offsets while requests wait (NOTIFY is the fast path). */
       consistencyPollMs: env.int('CONSISTENCY_POLL_MS', 100, { min: 5, max: 5000 }),
       cacheEnabled: env.bool('CACHE_ENABLED', true),
+      /** How long the projection generation (part of every cache key) is trusted before it is read again. */
+      generationRefreshMs: env.int('QUERIES_GENERATION_REFRESH_MS', 1000, { min: 10, max: 3_600_000 }),
       cacheTaskTtlSeconds: env.int('CACHE_TASK_TTL_SECONDS', 60, { min: 1 }),
       cacheListTtlSeconds: env.int('CACHE_LIST_TTL_SECONDS', 30, { min: 1 }),
       grpcEnabled: env.bool('GRPC_QUERIES_ENABLED', true),

@@ -31,9 +31,6 @@ export interface CachedTask {
   readonly json: string;
 }
 
-/** How long a read generation is trusted before it is read again (a rebuild's swap bumps it). */
-const GENERATION_TTL_MS = 1000;
-
 export class TaskReadModel {
   readonly tables: ReadModelTables = READ_MODEL_TABLES;
   private known = { generation: 1, readAt: 0 };
@@ -43,6 +40,8 @@ export class TaskReadModel {
     readonly pool: SqlPool,
     private readonly cache: TaskViewCache | null,
     private readonly logger: Logger,
+    /** How long a read generation is trusted before it is read again (a rebuild's swap bumps it). */
+    private readonly generationRefreshMs = 1000,
   ) {}
 
   static async create(deps: ApiDeps): Promise<TaskReadModel> {
@@ -54,16 +53,19 @@ export class TaskReadModel {
           listGenerationSeconds: 86_400,
         })
       : null;
-    return new TaskReadModel(await sqlPool(deps.orm), cache, deps.logger);
+    return new TaskReadModel(await sqlPool(deps.orm), cache, deps.logger, queries.generationRefreshMs);
   }
 
   /**
    * The projection generation cache keys carry. Refreshed in the background
    * once a second (a rebuild's swap bumps it), so no query waits for it.
+   * Until then this instance keys by the previous generation, which the
+   * projector keeps marking for a while after a change (ADR 0035): no entry
+   * an update outdated is served meanwhile.
    */
   async generation(): Promise<number> {
     if (this.known.readAt === 0) await this.refreshGeneration();
-    else if (Date.now() - this.known.readAt > GENERATION_TTL_MS && !this.refreshing) {
+    else if (Date.now() - this.known.readAt > this.generationRefreshMs && !this.refreshing) {
       this.refreshing = this.refreshGeneration()
         .catch((error: unknown) => this.logger.debug({ err: String(error) }, 'generation refresh failed'))
         .finally(() => (this.refreshing = null));

@@ -2,7 +2,7 @@
 // @platformatic/kafka is the candidate). Callers get clients, topic
 // provisioning and the consumer template from here.
 export { createKafka, type KafkaClient } from './kafka.client.js';
-export { ensureTopics, type TopicSpec, type ProvisionReport } from './topics.provisioner.js';
+export { ensureTopics, createTopicsAndWait, type TopicSpec, type ProvisionReport } from './topics.provisioner.js';
 export {
   readPartitionRanges,
   highWatermarks,
@@ -10,3 +10,17 @@ export {
   type RangeMessage,
   type ReadRangesOptions,
 } from './partition-range.reader.js';
+export {
+  TransactionalProducer,
+  KafkaTransaction,
+  KafkaTransactionError,
+  type OutgoingRecord,
+  type TransactionalProducerOptions,
+} from './transactional.producer.js';
+export {
+  deadLetterRecord,
+  headerValueText,
+  type ConsumedRecord,
+  type DeadLetterRecord,
+  type Failure,
+} from './dead-letter.record.js';

@@ -28,21 +28,48 @@ export async function ensureTopics(
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({
+    await createTopicsAndWait(
+      admin,
+      missing.map((s) => ({
         topic: s.name,
         numPartitions: s.partitions,
         replicationFactor: s.replicationFactor,
         configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
       })),
-    });
+    );
   }
   const present = specs.filter((s) => existing.has(s.name));
   const reconfigured = present.length > 0 ? await reconcile(admin, present) : [];
   const report = { created: missing.map((s) => s.name), existing: present.map((s) => s.name), reconfigured };
   logger?.info(report, 'kafka topics provisioned');
   return report;
+}
+
+/**
+ * Creates topics and waits until every partition has a leader. kafkajs' own
+ * `waitForLeaders` gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a
+ * busy KRaft broker answers for a moment after creating a topic.
+ */
+export async function createTopicsAndWait(
+  admin: kafkajs.Admin,
+  topics: kafkajs.ITopicConfig[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  await admin.createTopics({ waitForLeaders: false, topics });
+  const names = topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: names });
+      const led = found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (led && found.length === names.length) return;
+    } catch (error) {
+      const retriable = error instanceof kafkajs.KafkaJSError && error.retriable;
+      if (!retriable || Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50 * attempt, 500)));
+  }
 }
 
 async function reconcile(admin: kafkajs.Admin, specs: readonly TopicSpec[]): Promise<string[]> {

@@ -37,6 +37,7 @@ import {
   testLogger,
 } from '../../../testing/src/infra.js';
 import { applyLogRanges } from '../src/rebuild/log-range.applier.js';
+import { arrayLiteral, copyField, copyRows } from '../src/rebuild/pg-copy.js';
 import { SyntheticLog, produceAll } from './rebuild-log.fixture.js';
 
 describe('projection rebuild (real broker and PostgreSQL)', () => {
@@ -114,6 +115,15 @@ describe('projection rebuild (real broker and PostgreSQL)', () => {
     );
     expect(rows.map((r) => r.indexname)).toContain('task_view_owner_created_idx');
     expect(rows.every((r) => r.indexname.startsWith('task_view_'))).toBe(true);
+    // The bulk load wrote without the primary keys; they are back, under the live names.
+    const keys = await pool.query<{ conname: string; def: string }>(
+      `select conname, pg_get_constraintdef(oid) as def from pg_constraint
+       where contype = 'p' and conrelid in ('task_view'::regclass, 'task_history'::regclass) order by 1`,
+    );
+    expect(keys.rows).toEqual([
+      { conname: 'task_history_pkey', def: 'PRIMARY KEY (task_id, version)' },
+      { conname: 'task_view_pkey', def: 'PRIMARY KEY (task_id)' },
+    ]);
 
     const report = await verifyProjection(deps, TASK_VIEW_PROJECTION);
     expect(report.differences).toEqual([]);
@@ -172,7 +182,9 @@ describe('projection rebuild (real broker and PostgreSQL)', () => {
     expect(appliedBefore).toBeGreaterThan(0n);
     expect(await tableCount('task_history_shadow')).toBe(Number(appliedBefore));
     expect((await readPositions(pool, rebuildPositionsName(TASK_VIEW_PROJECTION), topic)).size).toBe(0);
-    expect((await projectionStatus(deps, TASK_VIEW_PROJECTION)).state).toBe(stopped!.state);
+    const status = await projectionStatus(deps, TASK_VIEW_PROJECTION);
+    expect(status.state).toBe(stopped!.state);
+    expect(status.progress.applied).toBe(Number(appliedBefore));
 
     let resumedFrom = -1n;
     const second = await beginRebuild(deps, TASK_VIEW_PROJECTION, {
@@ -235,5 +247,26 @@ describe('projection rebuild (real broker and PostgreSQL)', () => {
         tuning: { workerFile: join(root, 'no-such-worker.js') },
       }).then((r) => r.run()),
     ).rejects.toThrow('does not exist');
+  });
+
+  it('COPYs text, arrays, JSON and nulls exactly, whatever characters they hold', async () => {
+    const nasty = 'tab\there, line\nbreak, cr\r, back\\slash \\N, quote " and {brace}, ünïcødé ✓';
+    const tags = ['a,b', 'quote"d', 'back\\slash', '', 'NULL', '{x}'];
+    const payload = { text: nasty, n: 1.5, none: null };
+    await pool.query('create table copy_probe (t text, n int, tags text[], payload jsonb, missing text)');
+    try {
+      const client = await pool.connect();
+      try {
+        const line = [nasty, 42, arrayLiteral(tags), JSON.stringify(payload), null].map(copyField).join('\t') + '\n';
+        expect(await copyRows(client, 'copy_probe', ['t', 'n', 'tags', 'payload', 'missing'], [line, line])).toBe(2);
+        await expect(copyRows(client, 'copy_probe', ['t', 'n'], ['not-a-row\tx\n'])).rejects.toThrow();
+      } finally {
+        client.release();
+      }
+      const { rows } = await pool.query('select t, n, tags, payload, missing from copy_probe');
+      expect(rows).toEqual([0, 1].map(() => ({ t: nasty, n: 42, tags, payload, missing: null })));
+    } finally {
+      await pool.query('drop table copy_probe');
+    }
   });
 });

@@ -47,23 +47,33 @@ export interface TransactionOptions {
 
 const SETTING_VALUE = /^[0-9]+[kMG]?B$/;
 
-/** Runs `work` in one transaction on one pooled connection; a failed connection is discarded. */
+/** The statements that open a transaction with these options (simple SQL, several in one message). */
+export function beginStatement(options: TransactionOptions = {}): string {
+  const begin = ['begin'];
+  if (options.synchronousCommit === false) begin.push('set local synchronous_commit = off');
+  if (options.workMem !== undefined) {
+    if (!SETTING_VALUE.test(options.workMem)) throw new Error(`invalid work_mem ${options.workMem}`);
+    begin.push(`set local work_mem = '${options.workMem}'`);
+  }
+  return begin.join('; ');
+}
+
+/**
+ * Runs `work` in one transaction on one pooled connection; a failed
+ * connection is discarded. With `deferBegin`, `work` receives the opening
+ * statements instead and must send them first — together with its own first
+ * statement, to save a round trip.
+ */
 export async function inTransaction<T>(
   pool: SqlPool,
-  work: (client: SqlClient) => Promise<T>,
-  options: TransactionOptions = {},
+  work: (client: SqlClient, begin: string | null) => Promise<T>,
+  options: TransactionOptions & { readonly deferBegin?: boolean } = {},
 ): Promise<T> {
   const client = await pool.connect();
   try {
-    // One round trip either way (simple query protocol: several statements in one message).
-    const begin = ['begin'];
-    if (options.synchronousCommit === false) begin.push('set local synchronous_commit = off');
-    if (options.workMem !== undefined) {
-      if (!SETTING_VALUE.test(options.workMem)) throw new Error(`invalid work_mem ${options.workMem}`);
-      begin.push(`set local work_mem = '${options.workMem}'`);
-    }
-    await client.query(begin.join('; '));
-    const result = await work(client);
+    const begin = beginStatement(options);
+    if (options.deferBegin !== true) await client.query(begin);
+    const result = await work(client, options.deferBegin === true ? begin : null);
     await client.query('commit');
     client.release();
     return result;

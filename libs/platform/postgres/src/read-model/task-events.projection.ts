@@ -8,7 +8,7 @@
 // same order.
 import type { ExistingTask } from '@tasklog/domain';
 import type { ReadModelTables } from './read-model.tables.js';
-import type { SqlClient } from './sql-client.js';
+import type { SqlClient, SqlResult } from './sql-client.js';
 import { foldBatch, type BatchFold, type PositionedEvent } from './task-batch.fold.js';
 import { batchWriteStatement, textArrayLiteral } from './task-events.sql.js';
 import { taskFromRow, taskRowColumns, type TaskRow } from './task-row.codec.js';
@@ -65,11 +65,6 @@ export async function projectTaskEvents(
   return { ...partitions[0]!, generation, fold };
 }
 
-/**
- * Batches of distinct partitions in one transaction: one lock statement, one
- * read of the tasks' current rows, one write statement. A task lives in one
- * partition, so the batches fold together as one.
- */
 export interface ProjectOptions {
   /**
    * Started just before the write statement and awaited after it: work that
@@ -77,8 +72,18 @@ export interface ProjectOptions {
    * marks the changed tasks in Redis there). Must not throw.
    */
   readonly alongsideWrite?: (generation: number, fold: BatchFold) => Promise<void>;
+  /**
+   * The statements opening the transaction (`inTransaction`'s `deferBegin`):
+   * sent in one round trip with the position lock.
+   */
+  readonly begin?: string | null;
 }
 
+/**
+ * Batches of distinct partitions in one transaction: one lock statement, one
+ * read of the tasks' current rows, one write statement. A task lives in one
+ * partition, so the batches fold together as one.
+ */
 export async function projectTaskEventBatches(
   client: SqlClient,
   target: ProjectionTarget,
@@ -86,7 +91,10 @@ export async function projectTaskEventBatches(
   options: ProjectOptions = {},
 ): Promise<MultiProjectionOutcome> {
   const sorted = [...batches].sort((a, b) => a.partition - b.partition);
-  const { stored, generation } = await lockPositions(client, target, sorted.map((b) => b.partition));
+  if (sorted.some((b, i) => i > 0 && sorted[i - 1]!.partition === b.partition))
+    throw new Error('projectTaskEventBatches: one batch per partition (merge them first)');
+  const partitionNumbers = sorted.map((b) => b.partition);
+  const { stored, generation } = await lockPositions(client, target, partitionNumbers, options.begin ?? null);
   const partitions = sorted.map((b) => {
     const fromOffset = stored.get(b.partition) ?? 0n;
     return { partition: b.partition, fromOffset, nextOffset: b.endOffset > fromOffset ? b.endOffset : fromOffset };
@@ -97,49 +105,52 @@ export async function projectTaskEventBatches(
   });
   const moved = partitions.filter((p, i) => sorted[i]!.endOffset > p.fromOffset);
   if (moved.length === 0) return { partitions, generation, fold: EMPTY_FOLD };
-  const t0 = performance.now();
   const current = await currentTasks(client, target.tables, [...new Set(fresh.map((e) => e.recorded.metadata.taskId))]);
-  const t1 = performance.now();
   const fold = foldBatch(current, fresh);
-  const t2 = performance.now();
   const statement = batchWriteStatement(target.tables, fold, {
     projection: target.projection,
     topic: target.topic,
     partitions: moved,
     notify: target.notify,
   });
-  const t3 = performance.now();
-  if (process.env['TRACE_D_DUMP'] && fold.applied.length > 5000) {
-    const { writeFileSync, existsSync } = await import('node:fs');
-    if (!existsSync(process.env['TRACE_D_DUMP'])) writeFileSync(process.env['TRACE_D_DUMP'], JSON.stringify(statement));
-  }
   const alongside = options.alongsideWrite?.(generation, fold);
   try {
     await client.query(statement.text, statement.values);
   } finally {
     await alongside;
   }
-  if (process.env['TRACE_D']) process.stderr.write(`  select ${(t1 - t0).toFixed(0)} fold ${(t2 - t1).toFixed(0)} build ${(t3 - t2).toFixed(0)} write ${(performance.now() - t3).toFixed(0)} len ${statement.values.reduce((n: number, v) => n + (typeof v === 'string' ? v.length : 0), 0)}\n`);
   return { partitions, generation, fold };
+}
+
+/** A SQL string literal (standard_conforming_strings: only the quote doubles). */
+function literal(text: string): string {
+  if (text.includes('\0')) throw new Error('NUL in a SQL literal');
+  return `'${text.replace(/'/g, "''")}'`;
 }
 
 async function lockPositions(
   client: SqlClient,
   target: ProjectionTarget,
   partitions: readonly number[],
+  begin: string | null,
 ): Promise<{ stored: Map<number, bigint>; generation: number }> {
+  if (!partitions.every((p) => Number.isInteger(p))) throw new Error('partition numbers must be integers');
+  const projection = literal(target.projection);
   // Rows are inserted (or locked) in the order of the sorted partition list.
-  const { rows } = await client.query<{ partition: number; next_offset: string; generation: number }>(
-    `with pos as (
+  // Literals, not parameters: the simple protocol can carry `begin` with it.
+  const lock = `with pos as (
        insert into projection_offsets (projection, topic, partition, next_offset)
-       select $1, $2, p::int, 0 from jsonb_array_elements_text($3::jsonb) with ordinality as t(p, i) order by i
+       select ${projection}, ${literal(target.topic)}, p, 0
+       from unnest(array[${partitions.join(', ')}]::int[]) with ordinality as t(p, i) order by i
        on conflict (projection, topic, partition) do update set next_offset = projection_offsets.next_offset
        returning partition, next_offset)
      select pos.partition, pos.next_offset,
-       coalesce((select generation from projection_generations where projection = $1), 1) as generation
-     from pos`,
-    [target.projection, target.topic, JSON.stringify(partitions)],
-  );
+       coalesce((select generation from projection_generations where projection = ${projection}), 1) as generation
+     from pos`;
+  type Row = { partition: number; next_offset: string; generation: number };
+  const result = (await client.query<Row>(begin === null ? lock : `${begin}; ${lock}`)) as
+    SqlResult<Row> | SqlResult<Row>[];
+  const { rows } = Array.isArray(result) ? result[result.length - 1]! : result;
   return {
     stored: new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)])),
     generation: rows[0]?.generation ?? 1,

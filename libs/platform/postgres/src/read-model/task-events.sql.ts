@@ -8,12 +8,7 @@
 // serialized twice (ADR 0033). Upserts only ever move a row forward
 // (`version` guard), history rows are keyed by (task, version): replaying a
 // batch changes nothing.
-import {
-  TASK_EVENT_SCHEMA_VERSIONS,
-  TASK_STATUSES,
-  reminderDueAt,
-  type ExistingTask,
-} from '@tasklog/domain';
+import { TASK_EVENT_SCHEMA_VERSIONS, TASK_STATUSES, reminderDueAt, type ExistingTask } from '@tasklog/domain';
 import { statusColumn, type ReadModelTables } from './read-model.tables.js';
 import type { BatchFold, FoldedTask, PositionedEvent } from './task-batch.fold.js';
 

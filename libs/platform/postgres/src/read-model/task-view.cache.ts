@@ -136,7 +136,9 @@ export class TaskViewCache {
     for (let i = 0; i < tasks.length; i += KEYS_PER_CALL) {
       const chunk = tasks.slice(i, i + KEYS_PER_CALL);
       const keys = chunk.map((t) => cacheKeys.task(generation, t.taskId));
-      calls.push(this.redis.tasklogMark(keys.length, ...keys, this.ttls.taskSeconds, ...chunk.map((t) => `${t.version}|`)));
+      calls.push(
+        this.redis.tasklogMark(keys.length, ...keys, this.ttls.taskSeconds, ...chunk.map((t) => `${t.version}|`)),
+      );
     }
     if (scopes.length > 0) {
       const keys = scopes.map((scope) => cacheKeys.listGeneration(scope));

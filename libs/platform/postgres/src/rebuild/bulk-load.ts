@@ -88,14 +88,20 @@ export async function bulkLoad(
   if (options.workerFile !== undefined && !existsSync(options.workerFile))
     throw new Error(`bulk load worker ${options.workerFile} does not exist (build first)`);
   const workerFile = options.workerFile ?? WORKER_FILE;
-  if (threads > 0 && options.kafkaConfig && existsSync(workerFile)) {
-    await inWorkers(workerFile, pending, threads, fold, writes, options);
-  } else {
-    await foldPartitions(kafka, pending, fold, async (job) => {
-      await options.beforeChunk?.();
-      await writes.room();
-      writes.enqueue(job);
-    });
+  try {
+    if (threads > 0 && options.kafkaConfig && existsSync(workerFile)) {
+      await inWorkers(workerFile, pending, threads, fold, writes, options);
+    } else {
+      await foldPartitions(kafka, pending, fold, async (job) => {
+        await options.beforeChunk?.();
+        await writes.room();
+        writes.enqueue(job);
+      });
+    }
+  } catch (error) {
+    // Nothing may still be writing once the load has failed (a resumed rebuild reads the checkpoints).
+    await writes.abort(error);
+    throw error;
   }
   await writes.drain();
 }
@@ -136,11 +142,7 @@ async function inWorkers(
               fold,
               credit: options.parallel + options.queued,
             };
-            // A larger young generation: folding allocates many short-lived objects.
-            const worker = new Worker(workerFile, {
-              workerData: data,
-              resourceLimits: { maxYoungGenerationSizeMb: 64 },
-            });
+            const worker = new Worker(workerFile, { workerData: data });
             workers.push(worker);
             // Jobs of one worker are taken in order (a partition's writes must stay in order).
             let taken = Promise.resolve();
@@ -213,6 +215,12 @@ class WritePipeline {
     }
   }
 
+  /** Skips every write not started yet and waits for those running. */
+  async abort(error: unknown): Promise<void> {
+    this.failure ??= { error };
+    await Promise.all(this.chains.values());
+  }
+
   async drain(): Promise<void> {
     await Promise.all(this.chains.values());
     this.throwIfFailed();
@@ -240,6 +248,8 @@ function semaphore(size: number): <T>(work: () => Promise<T>) => Promise<T> {
 
 async function writeJob(client: SqlClient, job: LoadJob, options: BulkLoadOptions): Promise<void> {
   const { tables, topic } = options;
+  // A crash may lose the last commits: rows and checkpoints together, so a resumed load redoes exactly those.
+  await client.query('set local synchronous_commit = off');
   if (job.kind === 'history') {
     await copyRows(client, tables.taskHistory, HISTORY_COLUMNS, [job.rows]);
     await storePosition(client, options.historyPositions, topic, job.partition, job.endOffset);

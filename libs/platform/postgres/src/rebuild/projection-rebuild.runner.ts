@@ -36,7 +36,9 @@ import {
   SHADOW_TABLES,
   buildShadowIndexes,
   createShadowTables,
+  deferShadowKeys,
   dropTables,
+  restoreShadowKeys,
   shadowTablesExist,
 } from './shadow-tables.js';
 
@@ -222,6 +224,7 @@ class RebuildRunner {
       [this.positions, this.historyPositions],
     ]);
     await createShadowTables(pool);
+    await deferShadowKeys(pool);
   }
 
   private async enter(state: RebuildState): Promise<void> {
@@ -261,7 +264,11 @@ class RebuildRunner {
       },
     );
     await this.deps.pool.query('delete from projection_offsets where projection = $1', [this.historyPositions]);
-    await this.apply(ranges.filter((r) => r.from > 0n));
+    const resumed = ranges.filter((r) => r.from > 0n && r.end > r.from);
+    if (resumed.length === 0) return;
+    // The projection's upserts need the primary keys.
+    await restoreShadowKeys(this.deps.pool);
+    await this.apply(resumed);
   }
 
   /** Applies the ranges chunk by chunk through pooled transactions (the projection's own upserts). */

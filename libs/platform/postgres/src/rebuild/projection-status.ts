@@ -5,7 +5,11 @@ import { highWatermarks, type KafkaClient } from '@tasklog/platform/kafka';
 import { readGeneration, readPositions } from '../read-model/projection-positions.js';
 import type { SqlPool } from '../read-model/sql-client.js';
 import { latestRebuild, UNFINISHED_STATES, type RebuildRow, type RebuildState } from './projection-rebuild.store.js';
-import { REBUILDABLE_PROJECTIONS, rebuildPositionsName } from './projection-rebuild.runner.js';
+import {
+  REBUILDABLE_PROJECTIONS,
+  rebuildHistoryPositionsName,
+  rebuildPositionsName,
+} from './projection-rebuild.runner.js';
 
 export interface ProjectionProgress {
   readonly applied: number;
@@ -36,9 +40,7 @@ export async function projectionStatus(
   ]);
   const unfinished = rebuild !== undefined && UNFINISHED_STATES.includes(rebuild.state);
   const total = sum([...ends.values()]);
-  const applied = unfinished
-    ? sum([...(await readPositions(deps.pool, rebuildPositionsName(name), deps.topic)).values()])
-    : sum([...live.values()]);
+  const applied = unfinished ? await rebuildProgress(deps, name) : sum([...live.values()]);
   const lag = [...ends].reduce((acc, [p, end]) => acc + Math.max(0, Number(end - (live.get(p) ?? 0n))), 0);
   return {
     name,
@@ -56,6 +58,16 @@ export function projectionStatuses(deps: {
   topic: string;
 }): Promise<ProjectionStatus[]> {
   return Promise.all(REBUILDABLE_PROJECTIONS.map((name) => projectionStatus(deps, name)));
+}
+
+/** Per partition, the further of the shadow position and the bulk load's history checkpoint. */
+async function rebuildProgress(deps: { pool: SqlPool; topic: string }, name: string): Promise<number> {
+  const [shadow, history] = await Promise.all([
+    readPositions(deps.pool, rebuildPositionsName(name), deps.topic),
+    readPositions(deps.pool, rebuildHistoryPositionsName(name), deps.topic),
+  ]);
+  const partitions = new Set([...shadow.keys(), ...history.keys()]);
+  return sum([...partitions].map((p) => [shadow.get(p) ?? 0n, history.get(p) ?? 0n].reduce((a, b) => (a > b ? a : b))));
 }
 
 function sum(values: bigint[]): number {
