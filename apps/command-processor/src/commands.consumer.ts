@@ -79,7 +79,7 @@ export class CommandsConsumer {
     this.metrics.ownedPartitions.set(owned.length);
     const previous = [...this.writers.values()];
     this.writers.clear();
-    const preparing = this.prepare(owned, previous);
+    const preparing = this.prepareWithRetry(owned, previous);
     for (const p of owned)
       this.setWriter(
         p,
@@ -94,6 +94,30 @@ export class CommandsConsumer {
     );
   }
 
+  /**
+   * Prepares the assignment, retrying with backoff while it is still this
+   * member's (a fresh broker may not have a transaction coordinator yet, a
+   * broker may be restarting): readiness must come without waiting for a
+   * command to arrive.
+   */
+  private async prepareWithRetry(
+    owned: number[],
+    previous: Promise<PartitionWriter>[],
+  ): Promise<Map<number, PartitionWriter>> {
+    for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await this.prepare(owned, previous);
+      } catch (error) {
+        if (this.owned !== owned || this.consumer === null) throw error;
+        this.metrics.failures.inc({ reason: 'error' });
+        this.logger.warn({ err: String(error), retryInMs: delay }, 'partition recovery failed: retrying');
+        previous = [];
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (this.owned !== owned || this.consumer === null) throw error;
+      }
+    }
+  }
+
   /** Fences every owned partition, then rebuilds the states that are stale. */
   private async prepare(owned: number[], previous: Promise<PartitionWriter>[]): Promise<Map<number, PartitionWriter>> {
     for (const w of await Promise.allSettled(previous)) {
@@ -104,26 +128,35 @@ export class CommandsConsumer {
     }
     for (const p of this.kept.keys()) if (!owned.includes(p)) this.kept.delete(p);
     const started = performance.now();
-    const producers = new Map(
-      await Promise.all(owned.map(async (p) => [p, await PartitionWriter.fence(p, this.config)] as const)),
+    const fenced = await Promise.allSettled(
+      owned.map(async (p) => [p, await PartitionWriter.fence(p, this.config)] as const),
     );
-    const ends = await highWatermarks(this.kafka, this.config.topics.events);
-    const stale = owned.filter((p) => this.kept.get(p)?.logEnd !== (ends.get(p) ?? 0n));
-    const recovered = await recoverPartitions(
-      this.kafka,
-      this.config.topics,
-      stale,
-      { window: this.config.recentResultsPerTask },
-      this.logger,
-    );
-    this.metrics.catchUpSeconds.observe((performance.now() - started) / 1000);
-    const deps = { config: this.config, commandBus: this.commandBus, metrics: this.metrics, logger: this.logger };
-    return new Map(
-      owned.map((p) => [
-        p,
-        PartitionWriter.open(producers.get(p)!, recovered.states.get(p) ?? this.kept.get(p)!, deps),
-      ]),
-    );
+    const producers = new Map(fenced.flatMap((f) => (f.status === 'fulfilled' ? [f.value] : [])));
+    try {
+      const failed = fenced.find((f) => f.status === 'rejected');
+      if (failed) throw failed.reason;
+      const ends = await highWatermarks(this.kafka, this.config.topics.events);
+      const stale = owned.filter((p) => this.kept.get(p)?.logEnd !== (ends.get(p) ?? 0n));
+      const recovered = await recoverPartitions(
+        this.kafka,
+        this.config.topics,
+        stale,
+        { window: this.config.recentResultsPerTask },
+        this.logger,
+      );
+      this.metrics.catchUpSeconds.observe((performance.now() - started) / 1000);
+      const deps = { config: this.config, commandBus: this.commandBus, metrics: this.metrics, logger: this.logger };
+      return new Map(
+        owned.map((p) => [
+          p,
+          PartitionWriter.open(producers.get(p)!, recovered.states.get(p) ?? this.kept.get(p)!, deps),
+        ]),
+      );
+    } catch (error) {
+      // Nothing fenced here may stay open: a later attempt fences again.
+      await Promise.all([...producers.values()].map((producer) => producer.disconnect()));
+      throw error;
+    }
   }
 
   private async onBatch({
@@ -210,7 +243,10 @@ export class CommandsConsumer {
       [partition],
       { window: this.config.recentResultsPerTask },
       this.logger,
-    );
+    ).catch(async (error: unknown) => {
+      await producer.disconnect();
+      throw error;
+    });
     const deps = { config: this.config, commandBus: this.commandBus, metrics: this.metrics, logger: this.logger };
     return PartitionWriter.open(producer, states.get(partition)!, deps);
   }

@@ -18,6 +18,8 @@ export interface TransactionalProducerOptions {
   readonly transactionalId: string;
   /** The broker aborts a transaction left open longer than this; also each request's timeout. */
   readonly transactionTimeoutMs?: number;
+  /** How long `fence()` retries a coordinator that is not available yet (default 60 s). */
+  readonly fenceTimeoutMs?: number;
 }
 
 /** A failed transactional operation. `fenced`: a newer owner of the transactional id exists. */
@@ -33,6 +35,14 @@ export class KafkaTransactionError extends Error {
 }
 
 const FENCING = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+
+/** Answers of a transaction coordinator that is not there yet, moving, or still busy: worth retrying. */
+const TRANSIENT_COORDINATOR = new Set([
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'CONCURRENT_TRANSACTIONS',
+]);
 
 /** Kafka protocol error ids found anywhere in a @platformatic/kafka error (they nest). */
 function protocolErrorIds(error: unknown, seen = new Set<unknown>()): string[] {
@@ -133,7 +143,30 @@ export class TransactionalProducer {
     private readonly config: Pick<KafkaConfig, 'brokers' | 'clientId' | 'connectionTimeoutMs'>,
   ) {}
 
+  /**
+   * Creates the producer and initialises its transactional id. A fresh
+   * broker has no transaction coordinator until `__transaction_state` exists,
+   * and a coordinator may be moving or finishing the previous owner's
+   * transaction: those answers are retried with backoff until `fenceTimeoutMs`
+   * (each attempt on a new client, so no cached coordinator survives).
+   */
   static async fence(
+    config: Pick<KafkaConfig, 'brokers' | 'clientId' | 'connectionTimeoutMs'>,
+    options: TransactionalProducerOptions,
+  ): Promise<TransactionalProducer> {
+    const deadline = Date.now() + (options.fenceTimeoutMs ?? 60_000);
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        return await TransactionalProducer.fenceOnce(config, options);
+      } catch (error) {
+        const transient = protocolErrorIds(error).some((id) => TRANSIENT_COORDINATOR.has(id));
+        if (!transient || Date.now() + delay > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private static async fenceOnce(
     config: Pick<KafkaConfig, 'brokers' | 'clientId' | 'connectionTimeoutMs'>,
     options: TransactionalProducerOptions,
   ): Promise<TransactionalProducer> {
@@ -157,7 +190,7 @@ export class TransactionalProducer {
     try {
       // producerId -1: take the id over whatever its current producer id and
       // epoch are (the client would otherwise claim 0/0 and be refused as fenced).
-      const tx = await attempt('fence', () => client.beginTransaction({ producerId: -1n, producerEpoch: -1 }));
+      const tx = await client.beginTransaction({ producerId: -1n, producerEpoch: -1 });
       await tx.cancel();
     } catch (error) {
       await producer.disconnect();
