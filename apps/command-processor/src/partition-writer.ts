@@ -7,7 +7,7 @@ import type kafkajs from 'kafkajs';
 import type { CommandBus } from '@nestjs/cqrs';
 import { TransactionalProducer, type KafkaTransaction, type OutgoingRecord } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
-import { decideBatch, type DecidedBatch } from './batch.decider.js';
+import { decideBatch } from './batch.decider.js';
 import type { PartitionState } from './partition-state.js';
 import type { ProcessorConfig } from './processor.config.js';
 import { snapshotRecords } from './snapshot.writer.js';
@@ -39,22 +39,50 @@ export class PartitionWriter {
     return new PartitionWriter(state.partition, producer, state, deps);
   }
 
-  /** Decides the batch in order and commits everything it produced atomically. */
+  /**
+   * Decides the batch in order and commits everything it produced atomically.
+   * The writer is the only producer of its event-log partition, so the
+   * offsets its events will get are known before sending (`logEnd`): the
+   * events and the results that name their offsets go out in one request,
+   * beside the command offsets, and the broker's answer is checked against
+   * the prediction — a mismatch aborts the transaction and the partition is
+   * rebuilt. Fewer sequential round trips, shorter transactions.
+   */
   async handle(messages: readonly kafkajs.KafkaMessage[]): Promise<void> {
     const { config, metrics } = this.deps;
+    const { topics } = config;
     const decided = await decideBatch(messages, this.state, this.deps);
     const started = performance.now();
+    const expectedBase = this.state.logEnd;
+    if (decided.events.length > 0) decided.assignOffsets(expectedBase);
+    const events = decided.events.map((r) => ({ ...r, partition: this.partition }));
+    const results = decided.results().map((r) => ({ ...r, partition: r.partition ?? this.partition }));
+    const snapshots = this.snapshotDue() ? snapshotRecords(this.state) : [];
     const tx = await this.producer.transaction();
     try {
-      await this.appendEvents(tx, decided);
-      await this.sendRecords(tx, config.topics.results, decided.results());
-      if (decided.deadLetters.length > 0) await this.sendRecords(tx, config.topics.dlq, decided.deadLetters, false);
-      const snapshots = this.snapshotDue() ? snapshotRecords(this.state) : [];
-      await this.sendRecords(tx, config.topics.snapshots, snapshots);
-      await tx.sendOffsets(config.groupId, config.topics.commands, this.partition, decided.nextCommandOffset);
+      // Settled both before going on: an abort must not overtake a request in flight.
+      const [sent, offsetsAdded] = await Promise.allSettled([
+        tx.sendAll([
+          { topic: topics.events, records: events },
+          { topic: topics.results, records: results.slice(0, SEND_CHUNK) },
+          { topic: topics.dlq, records: decided.deadLetters },
+        ]),
+        tx.sendOffsets(config.groupId, topics.commands, this.partition, decided.nextCommandOffset),
+      ]);
+      if (sent.status === 'rejected') throw sent.reason;
+      if (offsetsAdded.status === 'rejected') throw offsetsAdded.reason;
+      const offsets = sent.value;
+      if (events.length > 0) {
+        const got = offsets.find((o) => o.topic === topics.events && o.partition === this.partition)?.offset;
+        if (got !== expectedBase) {
+          throw new Error(`events of partition ${this.partition} got offset ${String(got)}, expected ${expectedBase}`);
+        }
+      }
+      await this.sendRecords(tx, topics.results, results.slice(SEND_CHUNK));
+      await this.sendRecords(tx, topics.snapshots, snapshots);
       await tx.commit();
       // The commit marker takes one offset after our last event.
-      if (decided.events.length > 0) this.state.logEnd = this.state.nextEventOffset + 1n;
+      if (events.length > 0) this.state.logEnd = this.state.nextEventOffset + 1n;
       if (snapshots.length > 0) this.state.markSnapshotted(Date.now());
     } catch (error) {
       await tx.abort().catch(() => undefined);
@@ -69,27 +97,13 @@ export class PartitionWriter {
     await this.producer.disconnect().catch(() => undefined);
   }
 
-  private async appendEvents(tx: KafkaTransaction, decided: DecidedBatch): Promise<void> {
-    if (decided.events.length === 0) return;
-    const records = decided.events.map((r) => ({ ...r, partition: this.partition }));
-    const baseOffset = await tx.send(this.deps.config.topics.events, records);
-    if (baseOffset === undefined) throw new Error(`append to partition ${this.partition} returned no offset`);
-    // One request, one partition: the records got consecutive offsets.
-    decided.assignOffsets(baseOffset);
-  }
-
-  private async sendRecords(
-    tx: KafkaTransaction,
-    topic: string,
-    records: readonly OutgoingRecord[],
-    samePartition = true,
-  ): Promise<void> {
+  private async sendRecords(tx: KafkaTransaction, topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     // Several sends of bounded size: one transaction, no oversized record batch.
     for (let start = 0; start < records.length; start += SEND_CHUNK) {
       const chunk = records.slice(start, start + SEND_CHUNK);
       await tx.send(
         topic,
-        samePartition ? chunk.map((r) => ({ ...r, partition: r.partition ?? this.partition })) : chunk,
+        chunk.map((r) => ({ ...r, partition: r.partition ?? this.partition })),
       );
     }
   }

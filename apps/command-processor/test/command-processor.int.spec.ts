@@ -72,6 +72,34 @@ describe('command processor (real broker)', () => {
     expect(last?.recorded.event.type).toBe('TaskCompleted');
   });
 
+  it('notices a foreign write in its partition before committing: aborts, rebuilds and answers with the real offsets', async () => {
+    const taskId = await createTask();
+    const first = (await fx.readEvents()).find((e) => e.recorded.metadata.taskId === taskId)!;
+    // Someone else's aborted transaction moves the partition's end by two
+    // offsets (record + abort marker) behind the writer's back.
+    const foreign = fx.kafka.producer({
+      transactionalId: `${fx.config.transactionalIdPrefix}foreign`,
+      maxInFlightRequests: 1,
+    });
+    await foreign.connect();
+    const tx = await foreign.transaction();
+    await tx.send({
+      topic: fx.config.topics.events,
+      messages: [{ partition: first.partition, key: 'foreign', value: 'x' }],
+    });
+    await tx.abort();
+    await foreign.disconnect();
+
+    const update = commands.update(taskId, 'after the foreign write', 1);
+    await fx.send([update]);
+    const [[result]] = await fx.results.waitFor([update.metadata.commandId]);
+    expect(result!.outcome).toMatchObject({ kind: 'accepted', newVersion: 2 });
+    const events = (await fx.readEvents()).filter((e) => e.recorded.metadata.causationId === update.metadata.commandId);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.offset.toString()).toBe((result!.outcome as { offset: string }).offset);
+    expect(events[0]!.offset).toBeGreaterThan(first.offset + 2n);
+  });
+
   it('answers an undecodable command as rejected, dead-letters it, and keeps the partition moving', async () => {
     const commandId = randomUUID();
     const taskId = randomUUID();

@@ -16,6 +16,7 @@ export {
   KafkaTransactionError,
   type OutgoingRecord,
   type TransactionalProducerOptions,
+  type TopicPartitionOffset,
 } from './transactional.producer.js';
 export {
   deadLetterRecord,

@@ -22,6 +22,13 @@ export interface TransactionalProducerOptions {
   readonly fenceTimeoutMs?: number;
 }
 
+/** The base offset a send got in one partition. */
+export interface TopicPartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+}
+
 /** A failed transactional operation. `fenced`: a newer owner of the transactional id exists. */
 export class KafkaTransactionError extends Error {
   override readonly name = 'KafkaTransactionError';
@@ -88,16 +95,32 @@ export class KafkaTransaction {
   /** Sends records of one topic; answers the base offset given to the first partition written. */
   async send(topic: string, records: readonly OutgoingRecord[]): Promise<bigint | undefined> {
     if (records.length === 0) return undefined;
-    const messages = records.map((r) => ({
-      topic,
-      key: r.key,
-      value: r.value,
-      headers: r.headers as Record<string, string>,
-      ...(r.partition === undefined ? {} : { partition: r.partition }),
-    }));
-    const result = await attempt(`send to ${topic}`, () => this.tx.send({ messages }));
+    const offsets = await this.sendAll([{ topic, records }]);
     const first = records[0]!.partition;
-    return result.offsets?.find((o) => o.topic === topic && (first === undefined || o.partition === first))?.offset;
+    return offsets.find((o) => o.topic === topic && (first === undefined || o.partition === first))?.offset;
+  }
+
+  /**
+   * Sends the records of several topics together: the partitions join the
+   * transaction in one request and the records go out in one produce request
+   * per broker. Answers the base offset of every partition written.
+   */
+  async sendAll(
+    batches: ReadonlyArray<{ readonly topic: string; readonly records: readonly OutgoingRecord[] }>,
+  ): Promise<TopicPartitionOffset[]> {
+    const messages = batches.flatMap(({ topic, records }) =>
+      records.map((r) => ({
+        topic,
+        key: r.key,
+        value: r.value,
+        headers: r.headers as Record<string, string>,
+        ...(r.partition === undefined ? {} : { partition: r.partition }),
+      })),
+    );
+    if (messages.length === 0) return [];
+    const topics = [...new Set(batches.map((b) => b.topic))].join(', ');
+    const result = await attempt(`send to ${topics}`, () => this.tx.send({ messages }));
+    return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }));
   }
 
   /**
