@@ -53,6 +53,9 @@ export type KafkaHeadersLike = Readonly<Record<string, KafkaHeaderValue>>;
 
 const REQUIRED = ['id', 'type', 'source', 'time', 'subject'] as const;
 const OPTIONAL = ['traceparent', 'tracestate', 'correlationId', 'causationId'] as const;
+const OPTIONAL_AFTER_TRACEPARENT = OPTIONAL.slice(1) as ReadonlyArray<
+  Exclude<(typeof OPTIONAL)[number], 'traceparent'>
+>;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 export function buildCloudEventHeaders(input: CloudEventInput): Record<string, string> {
@@ -76,35 +79,43 @@ export function buildCloudEventHeaders(input: CloudEventInput): Record<string, s
 }
 
 export function parseCloudEventHeaders(headers: KafkaHeadersLike | undefined): CloudEventAttributes {
-  // Each header decoded once: this runs for every record every consumer reads.
-  const cache = new Map<string, string | undefined>();
-  const read = (name: string): string | undefined => {
-    if (!cache.has(name)) cache.set(name, headerText(headers ?? {}, name));
-    return cache.get(name);
+  // Each header decoded once, into locals: this runs for every record every
+  // consumer reads.
+  const h = headers ?? {};
+  const required = {
+    id: headerText(h, HEADER.id),
+    type: headerText(h, HEADER.type),
+    source: headerText(h, HEADER.source),
+    time: headerText(h, HEADER.time),
+    subject: headerText(h, HEADER.subject),
   };
-  const missing = REQUIRED.filter((name) => !read(HEADER[name]));
+  const missing = REQUIRED.filter((name) => !required[name]);
   if (missing.length > 0) {
     throw new CloudEventHeaderError(`missing CloudEvents header(s): ${missing.map((name) => HEADER[name]).join(', ')}`);
   }
-  const specversion = read(HEADER.specversion);
+  const specversion = headerText(h, HEADER.specversion);
   if (specversion !== CE_SPEC_VERSION) {
     throw new CloudEventHeaderError(`${HEADER.specversion} must be ${CE_SPEC_VERSION}, got ${String(specversion)}`);
   }
-  const time = read(HEADER.time)!;
+  const time = required.time!;
   const canonicalTime = parseInstant(time);
   if (canonicalTime === null) throw new CloudEventHeaderError(`${HEADER.time} is not an RFC 3339 instant: ${time}`);
-  const traceparent = read(HEADER.traceparent);
+  const traceparent = headerText(h, HEADER.traceparent);
   if (traceparent !== undefined && !TRACEPARENT.test(traceparent)) {
     throw new CloudEventHeaderError(`${HEADER.traceparent} is not W3C trace context: ${traceparent}`);
   }
   const attributes: Record<string, string> = {
     specversion,
-    datacontenttype: read(HEADER.datacontenttype) ?? PROTOBUF_CONTENT_TYPE,
+    datacontenttype: headerText(h, HEADER.datacontenttype) ?? PROTOBUF_CONTENT_TYPE,
+    id: required.id!,
+    type: required.type!,
+    source: required.source!,
+    time: canonicalTime,
+    subject: required.subject!,
   };
-  for (const name of REQUIRED) attributes[name] = read(HEADER[name])!;
-  attributes['time'] = canonicalTime;
-  for (const name of OPTIONAL) {
-    const value = read(HEADER[name]);
+  if (traceparent !== undefined) attributes['traceparent'] = traceparent;
+  for (const name of OPTIONAL_AFTER_TRACEPARENT) {
+    const value = headerText(h, HEADER[name]);
     if (value !== undefined) attributes[name] = value;
   }
   return attributes as unknown as CloudEventAttributes;

@@ -1,5 +1,5 @@
 // Domain instants (canonical ISO strings) <-> google.protobuf.Timestamp.
-import { timestampDate, timestampFromMs, type Timestamp } from '@bufbuild/protobuf/wkt';
+import { timestampFromMs, timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { parseInstant } from '@tasklog/domain';
 import { ContractDecodingError, ContractEncodingError } from './contract.errors.js';
 
@@ -15,9 +15,46 @@ export function toOptionalTimestamp(instant: string | null | undefined, field: s
 
 export function fromTimestamp(timestamp: Timestamp | undefined, field: string): string {
   if (timestamp === undefined) throw new ContractDecodingError(`${field} is missing`);
-  const date = timestampDate(timestamp);
+  const ms = timestampMs(timestamp);
+  if (ms >= 0 && ms <= MAX_MS) return isoFromMs(ms);
+  const date = new Date(ms);
   if (Number.isNaN(date.getTime())) throw new ContractDecodingError(`${field} is out of range`);
   return date.toISOString();
+}
+
+const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const DAY_MS = 86_400_000;
+
+/**
+ * Date#toISOString for 1970…9999 without a Date (a third of its cost; every
+ * decoded event carries several instants). Civil date from days since the
+ * epoch: H. Hinnant's days_from_civil inverse, public-domain arithmetic.
+ */
+function isoFromMs(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(rest / 3_600_000);
+  rest -= hour * 3_600_000;
+  const minute = Math.floor(rest / 60_000);
+  rest -= minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  const milli = rest - second * 1000;
+  return `${year}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
 }
 
 export function fromOptionalTimestamp(timestamp: Timestamp | undefined, field: string): string | null {
