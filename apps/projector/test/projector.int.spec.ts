@@ -43,38 +43,6 @@ describe('projector (Kafka → PostgreSQL)', () => {
     await projector.stop();
   });
 
-  it('dead-letters an undecodable record with its headers, offset and error, and the partition moves on', async () => {
-    const projector = await px.start();
-    const producer = px.fx.kafka.producer();
-    await producer.connect();
-    const [sent] = await producer.send({
-      topic: px.topic,
-      acks: -1,
-      messages: [{ key: 'not-a-task', value: Buffer.from('garbage'), partition: 1, headers: { 'x-origin': 'test' } }],
-    });
-    const baseOffset = sent!.baseOffset!;
-    await producer.disconnect();
-    const id = randomUUID();
-    await sendAndWait([commands.create(id, 'user-dlq')]);
-    const letters = await readDeadLetters(1);
-    expect(letters[0]!.headers).toMatchObject({
-      'x-origin': 'test',
-      'dlq-consumer': 'projector',
-      'dlq-original-partition': '1',
-      'dlq-original-offset': baseOffset,
-      'dlq-reason': expect.stringMatching(/^undecodable: /),
-    });
-    expect(letters[0]!.value).toBe('garbage');
-    const events = await px.waitCaughtUp();
-    await px.expectReadModelEqualsLog(events);
-    const stored = await px.pool.query<{ next_offset: string }>(
-      'select next_offset from projection_offsets where topic = $1 and partition = 1',
-      [px.topic],
-    );
-    expect(BigInt(stored.rows[0]!.next_offset)).toBeGreaterThan(BigInt(baseOffset));
-    await projector.stop();
-  });
-
   it('pauses while PostgreSQL is down (not ready, retrying), then catches up without a gap', async () => {
     const proxy = await startTcpProxy(5432);
     const url = new URL(testPostgresConfig(px.db.schema).url);
@@ -99,6 +67,40 @@ describe('projector (Kafka → PostgreSQL)', () => {
     expect(metrics).toMatch(/tasklog_projector_events_applied_total\{type="TaskCreated"\}/);
     await projector.stop();
     await proxy.close();
+  });
+
+  // Last in the file, and no command after it: a record that is not the
+  // processor's own in the event log makes the processor refuse partition 1
+  // from then on (ADR 0036), which is right for the log but not for a test
+  // that goes on using it.
+  it('dead-letters an undecodable record with its headers, offset and error, and the partition moves on', async () => {
+    const projector = await px.start();
+    const producer = px.fx.kafka.producer();
+    await producer.connect();
+    const [sent] = await producer.send({
+      topic: px.topic,
+      acks: -1,
+      messages: [{ key: 'not-a-task', value: Buffer.from('garbage'), partition: 1, headers: { 'x-origin': 'test' } }],
+    });
+    const baseOffset = sent!.baseOffset!;
+    await producer.disconnect();
+    const letters = await readDeadLetters(1);
+    expect(letters[0]!.headers).toMatchObject({
+      'x-origin': 'test',
+      'dlq-consumer': 'projector',
+      'dlq-original-partition': '1',
+      'dlq-original-offset': baseOffset,
+      'dlq-reason': expect.stringMatching(/^undecodable: /),
+    });
+    expect(letters[0]!.value).toBe('garbage');
+    const events = await px.waitCaughtUp();
+    await px.expectReadModelEqualsLog(events);
+    const stored = await px.pool.query<{ next_offset: string }>(
+      'select next_offset from projection_offsets where topic = $1 and partition = 1',
+      [px.topic],
+    );
+    expect(BigInt(stored.rows[0]!.next_offset)).toBeGreaterThan(BigInt(baseOffset));
+    await projector.stop();
   });
 
   async function readDeadLetters(count: number) {
