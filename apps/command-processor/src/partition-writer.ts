@@ -56,7 +56,7 @@ export class PartitionWriter {
     const expectedBase = this.state.logEnd;
     if (decided.events.length > 0) decided.assignOffsets(expectedBase);
     const events = decided.events.map((r) => ({ ...r, partition: this.partition }));
-    const results = decided.results().map((r) => ({ ...r, partition: r.partition ?? this.partition }));
+    const results = decided.results().map((r) => ({ ...r, partition: this.partition }));
     const snapshots = this.snapshotDue() ? snapshotRecords(this.state) : [];
     const tx = await this.producer.transaction();
     try {

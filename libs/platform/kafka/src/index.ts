@@ -1,6 +1,6 @@
-// The one place that knows the Kafka client library (kafkajs today;
-// @platformatic/kafka is the candidate). Callers get clients, topic
-// provisioning and the consumer template from here.
+// The one place that knows the Kafka client libraries: kafkajs for reading,
+// provisioning and plain producing; @platformatic/kafka under the
+// transactional writer (ADR 0024), whose types stay behind its wrapper.
 export { createKafka, type KafkaClient } from './kafka.client.js';
 export { ensureTopics, createTopicsAndWait, type TopicSpec, type ProvisionReport } from './topics.provisioner.js';
 export {
