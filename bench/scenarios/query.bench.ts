@@ -200,6 +200,9 @@ export const queryBench: BenchScenario = {
       await http.run([...hot, ...hot]);
       const hits = await http.run([...hot, ...hot, ...hot, ...hot, ...hot]);
       http.close();
+      // BENCH_QUERY_DUMP=<file>: every cache-hit latency in request order (looking for the tail's pattern).
+      const dump = process.env['BENCH_QUERY_DUMP'];
+      if (dump) await writeFile(dump, hits.map((t) => t.toFixed(3)).join('\n'));
       return [
         {
           metric: 'tasks in the read model',

@@ -125,6 +125,7 @@ function createRuntime(deps: ApiDeps, status: CommandStatusStore): CommandsRunti
       groupId: config.resultsGroupId,
       beforeSubscribe: () => provisionTopics(deps),
       deleteGroupOnStop: config.deleteResultsGroupAtShutdown,
+      fetchMaxWaitMs: config.resultsFetchMaxWaitMs,
     },
     status,
     deps.logger.child({ component: 'command-results' }),

@@ -31,6 +31,8 @@ export interface ResultsListenerOptions {
   readonly beforeSubscribe?: () => Promise<void>;
   /** Delete the group when stopping (its name is used by this run only). */
   readonly deleteGroupOnStop?: boolean;
+  /** How long the broker may hold a fetch that finds no result (default 10 ms). */
+  readonly fetchMaxWaitMs?: number;
 }
 
 type Notify = (result: CommandResult) => void;
@@ -84,7 +86,7 @@ export class CommandResultsListener {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       readUncommitted: false,
-      maxWaitTimeInMs: 10,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 10,
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
