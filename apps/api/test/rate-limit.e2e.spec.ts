@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import grpc from '@grpc/grpc-js';
+import { QueriesRuntime } from '../src/queries/queries.module.js';
 import {
   call,
   createTestKeys,
@@ -10,10 +12,13 @@ import {
   type TestApi,
   type TestKeys,
 } from './api.harness.js';
+import { taskQueriesClient } from './queries/grpc-queries.client.js';
 
 // Rate limits in Redis: per principal, per client address for authentication
-// failures, and failing open (visibly, without hanging) when Redis is gone.
-// TRUST_PROXY lets each test be its own client address via X-Forwarded-For.
+// failures, and failing open (visibly, without hanging) when Redis is gone;
+// gRPC calls count against the same windows (ADR 0039). TRUST_PROXY lets
+// each HTTP test be its own client address via X-Forwarded-For; gRPC calls
+// come from 127.0.0.1, so the test that blocks that address runs last.
 describe('API edge: rate limits', () => {
   let keys: TestKeys;
   let api: TestApi;
@@ -119,6 +124,52 @@ describe('API edge: rate limits', () => {
     }
     await eventually(async () => (await me(viaProxy, headers)).headers.get('ratelimit-limit') === '3');
   }, 30_000);
+  it("counts gRPC calls in the principal's window shared with REST; past it RESOURCE_EXHAUSTED with retry-after", async () => {
+    const client = taskQueriesClient(api.app.get(QueriesRuntime).grpc!.port);
+    try {
+      const headers = { authorization: `Bearer ${await signToken(keys, 'grpc-limited', ['tasks:read'])}` };
+      expect((await me(api, { ...headers, 'x-forwarded-for': '203.0.113.5' })).status).toBe(200);
+      for (let i = 0; i < 2; i++) expect(await client.call('GetTaskStats', {}, headers)).toMatchObject({ ok: true });
+      const refused = await client.call('GetTaskStats', {}, headers);
+      expect(refused).toMatchObject({
+        ok: false,
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        metadata: { 'tasklog-code': 'RATE_LIMITED' },
+      });
+      const retryAfter = Number((refused as { metadata: Record<string, string> }).metadata['retry-after']);
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect((await me(api, { ...headers, 'x-forwarded-for': '203.0.113.5' })).status).toBe(429);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('blocks a gRPC peer after too many authentication failures, over both transports, valid credentials too', async () => {
+    const client = taskQueriesClient(api.app.get(QueriesRuntime).grpc!.port);
+    try {
+      const nonsense = { authorization: 'Bearer nonsense' };
+      for (let i = 0; i < 2; i++)
+        expect(await client.call('GetTaskStats', {}, nonsense)).toMatchObject({
+          ok: false,
+          code: grpc.status.UNAUTHENTICATED,
+        });
+      expect(await client.call('GetTaskStats', {}, nonsense)).toMatchObject({
+        ok: false,
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        metadata: { 'tasklog-code': 'RATE_LIMITED' },
+      });
+      const valid = { authorization: `Bearer ${await signToken(keys, 'grpc-victim', ['tasks:read'])}` };
+      expect(await client.call('GetTaskStats', {}, valid)).toMatchObject({
+        ok: false,
+        code: grpc.status.RESOURCE_EXHAUSTED,
+      });
+      // The same address (no X-Forwarded-For: the socket's 127.0.0.1) is blocked over HTTP as well.
+      expect((await me(api, valid)).status).toBe(429);
+    } finally {
+      client.close();
+    }
+  });
 });
 
 async function eventually(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {

@@ -5,7 +5,7 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus, CqrsModule } from '@nestjs/cqrs';
 import { TOPICS, topicDefinitions } from '@tasklog/contracts';
-import { ApiKeyStore, JwtVerifier } from '@tasklog/platform/http';
+import { ApiKeyStore, JwtVerifier, RateLimitPolicy } from '@tasklog/platform/http';
 import { createKafka, ensureTopics } from '@tasklog/platform/kafka';
 import type { ApiDeps } from '../api.deps.js';
 import { CommandDispatcher } from './command.dispatcher.js';
@@ -45,6 +45,7 @@ class CommandsLifecycle implements OnApplicationBootstrap {
     private readonly bus: CommandBus,
     private readonly jwt: JwtVerifier,
     private readonly apiKeys: ApiKeyStore,
+    private readonly limits: RateLimitPolicy,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -61,7 +62,7 @@ class CommandsLifecycle implements OnApplicationBootstrap {
       deps.logger.error({ err: String(error) }, 'results listener not ready: commands answer 202 until it is');
     });
     if (!config.grpcEnabled) return;
-    const auth = new GrpcAuthenticator(this.jwt, this.apiKeys);
+    const auth = new GrpcAuthenticator(this.jwt, this.apiKeys, this.limits);
     this.runtime.grpc = new GrpcCommandsServer({ bus: this.bus, auth, config, logger: deps.logger });
     await this.runtime.grpc.start();
   }

@@ -4,7 +4,7 @@
 // tokens. Wired into ApiModule by api.app.ts.
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { CqrsModule, QueryBus } from '@nestjs/cqrs';
-import { ApiKeyStore, JwtVerifier } from '@tasklog/platform/http';
+import { ApiKeyStore, JwtVerifier, RateLimitPolicy } from '@tasklog/platform/http';
 import type { ApiDeps } from '../api.deps.js';
 import { GrpcAuthenticator } from '../grpc/grpc-auth.js';
 import { ConsistencyGate } from './consistency.gate.js';
@@ -35,6 +35,7 @@ class QueriesLifecycle implements OnApplicationBootstrap {
     private readonly queries: QueryBus,
     private readonly jwt: JwtVerifier,
     private readonly apiKeys: ApiKeyStore,
+    private readonly limits: RateLimitPolicy,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -46,7 +47,7 @@ class QueriesLifecycle implements OnApplicationBootstrap {
     if (!deps.config.queries.grpcEnabled) return;
     const grpc = new GrpcQueriesServer({
       queries: this.queries,
-      auth: new GrpcAuthenticator(this.jwt, this.apiKeys),
+      auth: new GrpcAuthenticator(this.jwt, this.apiKeys, this.limits),
       gate,
       config: deps.config.queries,
       logger: deps.logger,

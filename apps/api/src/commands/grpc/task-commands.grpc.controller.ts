@@ -16,7 +16,7 @@ import { CreateTaskBody, UpdateTaskBody } from '../http/task-command.dto.js';
 import { CreateTaskCommand } from '../use-cases/create-task.command.js';
 import { ChangeTaskLifecycleCommand, type LifecycleCommandType } from '../use-cases/task-lifecycle.command.js';
 import { UpdateTaskCommand } from '../use-cases/update-task.command.js';
-import { GrpcAuthenticator } from '../../grpc/grpc-auth.js';
+import { GrpcAuthenticator, type GrpcCallInfo } from '../../grpc/grpc-auth.js';
 import {
   commandOptionsOf,
   createInputOf,
@@ -41,16 +41,16 @@ export class TaskCommandsGrpcController {
   ) {}
 
   @GrpcMethod(SERVICE, 'CreateTask')
-  createTask(request: CreateTaskRequest, metadata: grpc.Metadata): Promise<Response> {
-    return this.call(metadata, async (principal) => {
+  createTask(request: CreateTaskRequest, metadata: grpc.Metadata, call: grpc.ServerUnaryCall<unknown, unknown>) {
+    return this.call({ metadata, peer: call.getPeer() }, async (principal) => {
       const input = await validated(CreateTaskBody, createInputOf(request));
       return this.bus.execute(new CreateTaskCommand(principal, input, commandOptionsOf(request.options)));
     });
   }
 
   @GrpcMethod(SERVICE, 'UpdateTask')
-  updateTask(request: UpdateTaskRequest, metadata: grpc.Metadata): Promise<Response> {
-    return this.call(metadata, async (principal) => {
+  updateTask(request: UpdateTaskRequest, metadata: grpc.Metadata, call: grpc.ServerUnaryCall<unknown, unknown>) {
+    return this.call({ metadata, peer: call.getPeer() }, async (principal) => {
       const input = await validated(UpdateTaskBody, updateInputOf(request));
       const options = commandOptionsOf(request.options);
       return this.bus.execute(new UpdateTaskCommand(principal, request.taskId ?? '', input, options));
@@ -58,22 +58,22 @@ export class TaskCommandsGrpcController {
   }
 
   @GrpcMethod(SERVICE, 'CompleteTask')
-  completeTask(request: TaskIdRequest, metadata: grpc.Metadata): Promise<Response> {
-    return this.lifecycle('CompleteTask', request, metadata);
+  completeTask(request: TaskIdRequest, metadata: grpc.Metadata, call: grpc.ServerUnaryCall<unknown, unknown>) {
+    return this.lifecycle('CompleteTask', request, { metadata, peer: call.getPeer() });
   }
 
   @GrpcMethod(SERVICE, 'DeleteTask')
-  deleteTask(request: TaskIdRequest, metadata: grpc.Metadata): Promise<Response> {
-    return this.lifecycle('DeleteTask', request, metadata);
+  deleteTask(request: TaskIdRequest, metadata: grpc.Metadata, call: grpc.ServerUnaryCall<unknown, unknown>) {
+    return this.lifecycle('DeleteTask', request, { metadata, peer: call.getPeer() });
   }
 
   @GrpcMethod(SERVICE, 'RestoreTask')
-  restoreTask(request: TaskIdRequest, metadata: grpc.Metadata): Promise<Response> {
-    return this.lifecycle('RestoreTask', request, metadata);
+  restoreTask(request: TaskIdRequest, metadata: grpc.Metadata, call: grpc.ServerUnaryCall<unknown, unknown>) {
+    return this.lifecycle('RestoreTask', request, { metadata, peer: call.getPeer() });
   }
 
-  private lifecycle(type: LifecycleCommandType, request: TaskIdRequest, metadata: grpc.Metadata) {
-    return this.call(metadata, (principal) =>
+  private lifecycle(type: LifecycleCommandType, request: TaskIdRequest, info: GrpcCallInfo) {
+    return this.call(info, (principal) =>
       this.bus.execute(
         new ChangeTaskLifecycleCommand(principal, type, request.taskId ?? '', commandOptionsOf(request.options)),
       ),
@@ -81,12 +81,12 @@ export class TaskCommandsGrpcController {
   }
 
   /** Authenticates, runs the use case in a request context (correlation id), and turns a rejection into its problem. */
-  private call(metadata: grpc.Metadata, run: (principal: Principal) => Promise<DispatchedReply>): Promise<Response> {
-    const given = metadata.get('x-request-id')[0]?.toString();
+  private call(info: GrpcCallInfo, run: (principal: Principal) => Promise<DispatchedReply>): Promise<Response> {
+    const given = info.metadata.get('x-request-id')[0]?.toString();
     const requestId = given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
     const logger = this.logger.child({ requestId });
     return runWithRequestContext({ requestId, logger }, async () => {
-      const dispatched = await run(await this.auth.principal(metadata, 'tasks:write'));
+      const dispatched = await run(await this.auth.principal(info, 'tasks:write'));
       if (dispatched.reply.kind === 'rejected') throw rejectionProblem(dispatched.reply.rejection);
       return responseOf(dispatched);
     });

@@ -34,30 +34,37 @@ export class TaskQueriesGrpcController {
   ) {}
 
   @GrpcMethod(SERVICE, 'GetTask')
-  async getTask(request: GetTaskRequest, metadata: grpc.Metadata) {
-    const { principal, fresh } = await this.prepare(metadata);
+  async getTask(request: GetTaskRequest, metadata: grpc.Metadata, call: grpc.ServerUnaryCall<unknown, unknown>) {
+    const { principal, fresh } = await this.prepare(metadata, call);
     const { asOf } = await validated(GetTaskQueryDto, { asOf: isoOf(request.asOf) });
     const { task } = await this.queries.execute(new GetTaskQuery(principal, request.taskId ?? '', { fresh, asOf }));
     return { task: taskViewOf(task) };
   }
 
   @GrpcMethod(SERVICE, 'ListTasks')
-  async listTasks(request: ListTasksRequest, metadata: grpc.Metadata) {
-    const { principal, fresh } = await this.prepare(metadata);
+  async listTasks(request: ListTasksRequest, metadata: grpc.Metadata, call: grpc.ServerUnaryCall<unknown, unknown>) {
+    const { principal, fresh } = await this.prepare(metadata, call);
     const filter = await validated(ListTasksQueryDto, listQueryOf(request));
     const page = await this.queries.execute(new ListTasksQuery(principal, filter, { fresh, path: '/api/v1/tasks' }));
     return { tasks: page.tasks.map(taskViewOf), pagination: page.pagination };
   }
 
   @GrpcMethod(SERVICE, 'GetTaskStats')
-  async getTaskStats(request: { userId?: string }, metadata: grpc.Metadata) {
-    const { principal } = await this.prepare(metadata);
+  async getTaskStats(
+    request: { userId?: string },
+    metadata: grpc.Metadata,
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+  ) {
+    const { principal } = await this.prepare(metadata, call);
     return statsOf(await this.queries.execute(new TaskStatsQuery(principal, request.userId || undefined)));
   }
 
   /** Authenticates, then honours x-consistency-token like the HTTP header. */
-  private async prepare(metadata: grpc.Metadata): Promise<{ principal: Principal; fresh: boolean }> {
-    const principal = await this.auth.principal(metadata, 'tasks:read');
+  private async prepare(
+    metadata: grpc.Metadata,
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+  ): Promise<{ principal: Principal; fresh: boolean }> {
+    const principal = await this.auth.principal({ metadata, peer: call.getPeer() }, 'tasks:read');
     const token = metadata.get(CONSISTENCY_HEADER)[0]?.toString();
     if (!token) return { principal, fresh: false };
     await this.gate.waitFor(token);

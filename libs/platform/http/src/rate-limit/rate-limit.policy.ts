@@ -7,14 +7,28 @@ import { RateLimiter, type CountedOutcome, type RateLimitRule } from './rate-lim
 /** Addresses remembered as blocked (per instance): refused before authentication is even tried. */
 const MAX_REMEMBERED_BLOCKS = 10_000;
 
+/** What the limits say of one call: let it through, or refuse it for `retryAfterSeconds`. */
+export type Admission =
+  | { readonly allowed: true; readonly count?: CountedOutcome }
+  | {
+      readonly allowed: false;
+      readonly retryAfterSeconds: number;
+      readonly detail: string;
+      readonly count?: CountedOutcome;
+    };
+
+const ALLOWED: Admission = { allowed: true };
+
 /**
  * The edge's two limits (DESIGN.md §7, after the seeds): requests per
- * principal, and authentication failures per client address. Sets the
- * RateLimit-* headers (draft-ietf-httpapi-ratelimit-headers) and answers 429
- * with Retry-After; an unavailable Redis lets the request through. An
- * authenticated request costs one Redis round trip (its address's block and
- * its principal's count in one script, ADR 0031); an address this instance
- * has seen blocked is refused from memory until its window ends.
+ * principal, and authentication failures per client address, whatever the
+ * transport (REST and gRPC count against the same windows). An unavailable
+ * Redis lets the call through. An authenticated call costs one Redis round
+ * trip (its address's block and its principal's count in one script, ADR
+ * 0031); an address this instance has seen blocked is refused from memory
+ * until its window ends. The Fastify methods add the RateLimit-* headers
+ * (draft-ietf-httpapi-ratelimit-headers) and Retry-After; gRPC gets the
+ * same refusals as RESOURCE_EXHAUSTED (ADR 0039).
  */
 export class RateLimitPolicy {
   private readonly api: RateLimitRule;
@@ -30,45 +44,64 @@ export class RateLimitPolicy {
   }
 
   /**
-   * Counts an authenticated request against its principal's limit (429 past
-   * it), unless its address is blocked for authentication failures (429).
+   * Counts an authenticated call against its principal's limit (refused past
+   * it), unless its address is blocked for authentication failures (refused).
    */
-  async admit(principal: Principal, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (!this.config.enabled) return;
+  async decide(principal: Principal, address: string): Promise<Admission> {
+    if (!this.config.enabled) return ALLOWED;
     const outcome = await this.limiter.admit(
       { limiter: 'api', key: rateLimitKey(principal), rule: this.api },
-      { limiter: 'auth', key: request.ip, rule: this.auth },
+      { limiter: 'auth', key: address, rule: this.auth },
     );
-    if (outcome.kind === 'unavailable') return;
-    if (outcome.kind === 'blocked') throw this.block(request.ip, outcome.address, reply);
-    setHeaders(reply, outcome.principal, this.api);
-    if (!outcome.principal.allowed) {
-      throw refusal(reply, outcome.principal.resetSeconds, 'Request limit reached for these credentials');
-    }
+    if (outcome.kind === 'unavailable') return ALLOWED;
+    if (outcome.kind === 'blocked') return this.block(address, outcome.address);
+    if (outcome.principal.allowed) return { allowed: true, count: outcome.principal };
+    const detail = 'Request limit reached for these credentials';
+    return { allowed: false, retryAfterSeconds: outcome.principal.resetSeconds, detail, count: outcome.principal };
   }
 
-  /** Refuses, before authentication, a client address this instance has seen use up its authentication failures. */
-  refuseBlockedAddress(request: FastifyRequest, reply: FastifyReply): void {
-    if (!this.config.enabled || this.blockedUntil.size === 0) return;
-    const until = this.blockedUntil.get(request.ip);
-    if (until === undefined) return;
+  /** Seconds left on the block of an address this instance has seen use up its authentication failures, if any. */
+  blockedFor(address: string): number | undefined {
+    if (!this.config.enabled || this.blockedUntil.size === 0) return undefined;
+    const until = this.blockedUntil.get(address);
+    if (until === undefined) return undefined;
     const left = until - Date.now();
-    if (left <= 0) this.blockedUntil.delete(request.ip);
-    else throw refusal(reply, Math.ceil(left / 1000), tooManyFailures);
+    if (left > 0) return Math.ceil(left / 1000);
+    this.blockedUntil.delete(address);
+    return undefined;
   }
 
-  /** Counts a failed authentication; throws 429 instead of 401 once the address is over its limit. */
+  /** Counts a failed authentication from `address`; refused once the address is over its limit. */
+  async failure(address: string): Promise<Admission> {
+    if (!this.config.enabled) return ALLOWED;
+    const outcome = await this.limiter.hit('auth', address, this.auth);
+    return outcome.kind === 'counted' && !outcome.allowed ? this.block(address, outcome) : ALLOWED;
+  }
+
+  /** HTTP: `decide`, with the RateLimit-* headers; 429 when refused. */
+  async admit(principal: Principal, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const admission = await this.decide(principal, request.ip);
+    if (admission.count) setHeaders(reply, admission.count, this.api);
+    if (!admission.allowed) throw refusal(reply, admission.retryAfterSeconds, admission.detail);
+  }
+
+  /** HTTP: refuses (429), before authentication, a client address this instance has seen blocked. */
+  refuseBlockedAddress(request: FastifyRequest, reply: FastifyReply): void {
+    const left = this.blockedFor(request.ip);
+    if (left !== undefined) throw refusal(reply, left, tooManyFailures);
+  }
+
+  /** HTTP: `failure`; throws 429 instead of the 401 to come once the address is over its limit. */
   async countAuthFailure(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (!this.config.enabled) return;
-    const outcome = await this.limiter.hit('auth', request.ip, this.auth);
-    if (outcome.kind === 'counted' && !outcome.allowed) throw this.block(request.ip, outcome, reply);
+    const admission = await this.failure(request.ip);
+    if (!admission.allowed) throw refusal(reply, admission.retryAfterSeconds, admission.detail);
   }
 
-  private block(address: string, outcome: CountedOutcome, reply: FastifyReply) {
+  private block(address: string, outcome: CountedOutcome): Admission {
     if (this.blockedUntil.size >= MAX_REMEMBERED_BLOCKS)
       this.blockedUntil.delete(this.blockedUntil.keys().next().value!);
     this.blockedUntil.set(address, Date.now() + outcome.resetSeconds * 1000);
-    return refusal(reply, outcome.resetSeconds, tooManyFailures);
+    return { allowed: false, retryAfterSeconds: outcome.resetSeconds, detail: tooManyFailures };
   }
 }
 
