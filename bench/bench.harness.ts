@@ -1,6 +1,6 @@
 // What every bench scenario shares: the result shape, a printed table, and a
 // JSON file under bench/results/ with the machine's details beside the figures.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, freemem, totalmem, release, hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -65,4 +65,48 @@ export function percentile(sample: readonly number[], p: number): number {
   if (sample.length === 0) return Number.NaN;
   const sorted = [...sample].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** The machine's CPU time so far (Linux /proc/stat, in clock ticks); undefined elsewhere. */
+export interface CpuTimes {
+  readonly total: number;
+  readonly idle: number;
+  readonly steal: number;
+}
+
+export async function cpuTimes(): Promise<CpuTimes | undefined> {
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
+    // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (ticks.length < 8 || ticks.some((t) => !Number.isFinite(t))) return undefined;
+    return { total: ticks.reduce((a, b) => a + b, 0), idle: ticks[3]! + ticks[4]!, steal: ticks[7]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How much of the machine's CPU the run had: on a shared VM the hypervisor
+ * may take a large share (steal), and latency figures of such a run are not
+ * comparable with a quiet one's.
+ */
+export function cpuRows(before: CpuTimes | undefined, after: CpuTimes | undefined): BenchRow[] {
+  if (!before || !after || after.total <= before.total) return [];
+  const total = after.total - before.total;
+  const pct = (ticks: number) => +((100 * ticks) / total).toFixed(1);
+  return [
+    {
+      metric: 'CPU stolen by the hypervisor',
+      value: pct(after.steal - before.steal),
+      unit: '%',
+      note: "share of the machine's CPU time during the scenario (/proc/stat steal); high: a noisy host, compare with care",
+    },
+    {
+      metric: 'CPU idle',
+      value: pct(after.idle - before.idle),
+      unit: '%',
+      note: "share of the machine's CPU time nobody used during the scenario",
+    },
+  ];
 }

@@ -2,7 +2,7 @@
 // default), prints a table for each and writes JSON results to bench/results/.
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { printTable, writeResults, type BenchScenario } from './bench.harness.js';
+import { cpuRows, cpuTimes, printTable, writeResults, type BenchScenario } from './bench.harness.js';
 import { scenarios } from './scenarios/index.js';
 
 const { values, positionals } = parseArgs({
@@ -26,7 +26,8 @@ const wanted: BenchScenario[] =
 
 const resultsDir = join(import.meta.dirname, '..', '..', 'bench', 'results');
 for (const scenario of wanted) {
-  const rows = await scenario.run({ scale: Number(values.scale) });
+  const before = await cpuTimes();
+  const rows = [...(await scenario.run({ scale: Number(values.scale) })), ...cpuRows(before, await cpuTimes())];
   printTable(scenario.name, rows);
   const file = await writeResults(resultsDir, scenario.name, rows);
   process.stdout.write(`results: ${file}\n`);
