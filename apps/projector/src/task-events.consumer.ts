@@ -8,8 +8,12 @@
 // writer's queue is full. Kafka's group offsets are committed afterwards,
 // about once a second, for monitoring only. A failing database holds the
 // writer (retry with backoff, readiness false); nothing is skipped for it.
+// A stored position outside the partition's log (a read model ahead of its
+// log, or events deleted before they were projected: a replaced or
+// truncated topic) stops that partition, not ready, until an operator
+// rebuilds the projection (ADR 0040): nothing is skipped for that either.
 import kafkajs from 'kafkajs';
-import type { KafkaClient } from '@tasklog/platform/kafka';
+import { logRanges, type KafkaClient, type LogRange } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
 import { READ_MODEL_TABLES, TASK_VIEW_PROJECTION, readPositions, type SqlPool } from '@tasklog/platform/postgres';
 import type { CacheInvalidator } from './cache.invalidator.js';
@@ -135,23 +139,43 @@ export class TaskEventsConsumer {
 
   private async position(owned: readonly number[], join: number): Promise<void> {
     const topic = this.config.topics.events;
+    let pending = owned;
     for (let attempt = 0; join === this.joins && this.consumer; attempt++) {
       try {
-        const stored = await readPositions(this.pool, TASK_VIEW_PROJECTION, topic);
+        const [stored, ranges] = await Promise.all([
+          readPositions(this.pool, TASK_VIEW_PROJECTION, topic),
+          logRanges(this.kafka, topic),
+        ]);
         if (join !== this.joins || !this.consumer) return;
-        for (const partition of owned) {
+        const outside = pending.flatMap((p) => outsideLog(p, stored.get(p) ?? 0n, ranges.get(p)));
+        const refused = new Set(outside.map((o) => o.partition));
+        const positioned = pending.filter((p) => !refused.has(p));
+        for (const partition of positioned) {
           const next = stored.get(partition) ?? 0n;
           this.consumer.seek({ topic, partition, offset: next.toString() });
           this.positions.set(partition, next);
         }
-        this.consumer.resume([{ topic, partitions: [...owned] }]);
+        if (positioned.length > 0) {
+          this.consumer.resume([{ topic, partitions: positioned }]);
+          this.logger.info({ positions: Object.fromEntries(this.positions) }, 'partitions positioned from PostgreSQL');
+        }
+        // The others stay paused (and the projector not ready) until their position fits the log again.
+        if (outside.length > 0) throw new PositionOutsideLogError(outside);
         this.positionsFailing = false;
-        this.logger.info({ positions: Object.fromEntries(this.positions) }, 'partitions positioned from PostgreSQL');
         return;
       } catch (error) {
         this.positionsFailing = true;
-        this.logger.warn({ err: String(error), attempt }, 'cannot read stored positions; retrying');
-        await sleep(this.backoff(attempt));
+        const outside = error instanceof PositionOutsideLogError ? error.partitions : null;
+        if (outside) pending = outside.map((o) => o.partition);
+        // Said loudly once per assignment; the retries (an operator may rebuild meanwhile) quietly.
+        const level = attempt === 0 ? (outside ? 'error' : 'warn') : 'debug';
+        this.logger[level](
+          { err: String(error), attempt, ...(outside ? { partitions: outside } : {}) },
+          outside
+            ? 'stored positions lie outside the event log: those partitions are not projected; rebuild the projection (docs/operations.md)'
+            : 'cannot read stored positions; retrying',
+        );
+        await sleep(this.backoff(outside ? Math.max(attempt, 20) : attempt));
       }
     }
   }
@@ -166,7 +190,13 @@ export class TaskEventsConsumer {
     const from = this.positions.get(batch.partition);
     if (from === undefined || !payload.isRunning() || payload.isStale()) return;
     const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
-    if (messages.length === 0) return;
+    if (messages.length === 0) {
+      // All below the stored position (applied before): move kafkajs past them,
+      // or it fetches the same records again and again.
+      const last = batch.messages[batch.messages.length - 1];
+      if (last) payload.resolveOffset(last.offset);
+      return;
+    }
     const last = messages[messages.length - 1]!;
     const endOffset = BigInt(last.offset) + 1n;
     const writer = this.writers[batch.partition % this.writers.length]!;
@@ -187,5 +217,34 @@ export class TaskEventsConsumer {
       // Keeps the membership alive while the writer is held (e.g. PostgreSQL down); throws on a rebalance.
       await payload.heartbeat();
     }
+  }
+}
+
+/** A partition whose stored position the log cannot continue from. */
+interface OutsideLog {
+  readonly partition: number;
+  readonly stored: string;
+  readonly logStart: string;
+  readonly logEnd: string;
+  readonly problem: 'ahead-of-log' | 'events-deleted';
+}
+
+function outsideLog(partition: number, stored: bigint, range: LogRange | undefined): OutsideLog[] {
+  if (range === undefined) return [];
+  const at = { partition, stored: String(stored), logStart: String(range.start), logEnd: String(range.end) };
+  // Ahead: the read model holds offsets this log never had (the topic was replaced or restored from an older copy).
+  if (stored > range.end) return [{ ...at, problem: 'ahead-of-log' }];
+  // Behind the start: events the read model never saw are gone (retention, deleted records).
+  if (stored < range.start) return [{ ...at, problem: 'events-deleted' }];
+  return [];
+}
+
+class PositionOutsideLogError extends Error {
+  constructor(readonly partitions: readonly OutsideLog[]) {
+    super(
+      partitions
+        .map((p) => `partition ${p.partition}: stored ${p.stored}, log ${p.logStart}..${p.logEnd} (${p.problem})`)
+        .join('; '),
+    );
   }
 }

@@ -6,6 +6,9 @@ export { ensureTopics, createTopicsAndWait, type TopicSpec, type ProvisionReport
 export {
   readPartitionRanges,
   highWatermarks,
+  logRanges,
+  RangeNotInLogError,
+  type LogRange,
   type PartitionRange,
   type RangeMessage,
   type ReadRangesOptions,

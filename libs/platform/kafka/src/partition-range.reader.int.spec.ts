@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestTopics, testKafka, uniqueName } from '../../../testing/src/infra.js';
-import { highWatermarks, readPartitionRanges, type RangeMessage } from './partition-range.reader.js';
+import {
+  RangeNotInLogError,
+  highWatermarks,
+  logRanges,
+  readPartitionRanges,
+  type RangeMessage,
+} from './partition-range.reader.js';
 
 describe('readPartitionRanges (real broker)', () => {
   const kafka = testKafka();
@@ -76,5 +82,25 @@ describe('readPartitionRanges (real broker)', () => {
       }),
     ).rejects.toThrow('cannot apply');
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('refuses a range whose first records are no longer in the log, rather than start where the log now starts', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.fetchTopicMetadata({ topics: [topic] });
+      await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '2' }] });
+    } finally {
+      await admin.disconnect();
+    }
+    const logs = await logRanges(kafka, topic);
+    expect(logs.get(0)).toEqual({ start: 2n, end: (await highWatermarks(kafka, topic)).get(0) });
+    const read = (from: bigint) =>
+      readPartitionRanges(kafka, [{ topic, partition: 0, from, end: logs.get(0)!.end }], {
+        onBatch: () => undefined,
+        timeoutMs: 20_000,
+      });
+    await expect(read(0n)).rejects.toThrow(RangeNotInLogError);
+    await expect(read(2n)).resolves.toBeUndefined();
   });
 });

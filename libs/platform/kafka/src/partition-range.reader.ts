@@ -30,7 +30,10 @@ export interface ReadRangesOptions {
  * throwaway consumer group whose only member is given exactly those
  * partitions by a fixed assigner and seeks to the start offsets as it starts
  * (presetting the group's offsets instead delays the first fetch by seconds). Reads read_committed; ends when every partition has passed its end
- * offset, control records (transaction markers) included.
+ * offset, control records (transaction markers) included. A range that
+ * starts before the first offset its partition still holds (retention or
+ * deleted records took the rest) is refused with RangeNotInLogError: kafkajs
+ * would silently start at the log's start instead.
  */
 export async function readPartitionRanges(
   kafka: kafkajs.Kafka,
@@ -39,8 +42,9 @@ export async function readPartitionRanges(
 ): Promise<void> {
   const pending = ranges.filter((r) => r.end > r.from);
   if (pending.length === 0) return;
-  const groupId = `tasklog-range-reader-${randomUUID()}`;
   const byTopic = groupByTopic(pending);
+  await assertStillInLog(kafka, byTopic);
+  const groupId = `tasklog-range-reader-${randomUUID()}`;
   const consumer = kafka.consumer({
     groupId,
     partitionAssigners: [fixedAssigner(byTopic)],
@@ -58,6 +62,24 @@ export async function readPartitionRanges(
   } finally {
     await consumer.disconnect();
     await deleteGroup(kafka, groupId);
+  }
+}
+
+/** Some records of a range are no longer in the log: reading it would skip them. */
+export class RangeNotInLogError extends Error {
+  override readonly name = 'RangeNotInLogError';
+}
+
+async function assertStillInLog(kafka: kafkajs.Kafka, byTopic: Map<string, PartitionRange[]>): Promise<void> {
+  for (const [topic, ranges] of byTopic) {
+    const logs = await logRanges(kafka, topic);
+    const gone = ranges.filter((r) => r.from < (logs.get(r.partition)?.start ?? 0n));
+    if (gone.length > 0)
+      throw new RangeNotInLogError(
+        gone
+          .map((r) => `${topic}/${r.partition} from ${r.from}: the log starts at ${logs.get(r.partition)!.start}`)
+          .join('; '),
+      );
   }
 }
 
@@ -169,13 +191,24 @@ function fixedAssigner(byTopic: Map<string, PartitionRange[]>): kafkajs.Partitio
 
 /** The high watermark of every partition of a topic (the end a reader reads to). */
 export async function highWatermarks(kafka: kafkajs.Kafka, topic: string): Promise<Map<number, bigint>> {
+  const ranges = await logRanges(kafka, topic);
+  return new Map([...ranges].map(([partition, { end }]) => [partition, end]));
+}
+
+/** Per partition: the first offset the log still holds and one past its last (the high watermark). */
+export interface LogRange {
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
+export async function logRanges(kafka: kafkajs.Kafka, topic: string): Promise<Map<number, LogRange>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     for (let attempt = 1; ; attempt++) {
       try {
         const offsets = await admin.fetchTopicOffsets(topic);
-        return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+        return new Map(offsets.map((o) => [o.partition, { start: BigInt(o.low), end: BigInt(o.high) }]));
       } catch (error) {
         // A topic created a moment ago may not have elected its leaders yet.
         const retriable = error instanceof kafkajs.KafkaJSError && error.retriable;
