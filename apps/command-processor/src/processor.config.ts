@@ -11,7 +11,7 @@ export function processorConfig(source: EnvSource) {
       snapshotEveryEvents: env.int('PROCESSOR_SNAPSHOT_EVERY_EVENTS', 5000, { min: 1 }),
       snapshotEveryMs: env.int('PROCESSOR_SNAPSHOT_EVERY_MS', 60_000, { min: 100 }),
       recentResultsPerTask: env.int('PROCESSOR_RECENT_RESULTS_PER_TASK', 8, { min: 1, max: 100 }),
-      maxWaitTimeMs: env.int('PROCESSOR_FETCH_MAX_WAIT_MS', 10, { min: 1, max: 5000 }),
+      maxWaitTimeMs: env.int('PROCESSOR_FETCH_MAX_WAIT_MS', 100, { min: 1, max: 5000 }),
       // Bounds one transaction's records, so no record batch outgrows the broker's limit.
       maxCommandsPerTransaction: env.int('PROCESSOR_MAX_COMMANDS_PER_TRANSACTION', 500, { min: 1, max: 5000 }),
       sessionTimeoutMs: env.int('PROCESSOR_SESSION_TIMEOUT_MS', 30_000, { min: 6000 }),

@@ -27,7 +27,7 @@ export function commandsSection(source: EnvSource) {
       instanceId: env.optional('API_INSTANCE_ID'),
       resultsGroupPrefix: env.string('COMMANDS_RESULTS_GROUP_PREFIX', 'tasklog-api-results-'),
       /** How long the broker may hold the results listener's fetch when no result is there. */
-      resultsFetchMaxWaitMs: env.int('COMMANDS_RESULTS_FETCH_MAX_WAIT_MS', 10, { min: 1, max: 5000 }),
+      resultsFetchMaxWaitMs: env.int('COMMANDS_RESULTS_FETCH_MAX_WAIT_MS', 100, { min: 1, max: 5000 }),
       grpcEnabled: env.bool('GRPC_ENABLED', true),
       grpcHost: env.string('GRPC_HOST', '127.0.0.1'),
       grpcPort: env.int('GRPC_PORT', 50051, { min: 0, max: 65535 }),

@@ -31,7 +31,7 @@ export interface ResultsListenerOptions {
   readonly beforeSubscribe?: () => Promise<void>;
   /** Delete the group when stopping (its name is used by this run only). */
   readonly deleteGroupOnStop?: boolean;
-  /** How long the broker may hold a fetch that finds no result (default 10 ms). */
+  /** How long the broker may hold a fetch that finds no result (default 100 ms; ADR 0041). */
   readonly fetchMaxWaitMs?: number;
 }
 
@@ -86,7 +86,7 @@ export class CommandResultsListener {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       readUncommitted: false,
-      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 10,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 100,
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
