@@ -75,6 +75,8 @@ async function loadSnapshots(kafka: KafkaClient, topic: string, states: Map<numb
     kafka,
     [...states.keys()].map((p) => ({ topic, partition: p, from: 0n, end: ends.get(p) ?? 0n })),
     {
+      // A compacted topic read for its latest values: wherever it starts now.
+      belowLogStart: 'clamp',
       timeoutMs: 600_000,
       onBatch: (messages) => {
         for (const { partition, message } of messages) {

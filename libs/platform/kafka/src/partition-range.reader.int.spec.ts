@@ -102,5 +102,13 @@ describe('readPartitionRanges (real broker)', () => {
       });
     await expect(read(0n)).rejects.toThrow(RangeNotInLogError);
     await expect(read(2n)).resolves.toBeUndefined();
+    // A compacted topic's reader asks for what is there: from wherever the log starts now.
+    const seen: string[] = [];
+    await readPartitionRanges(kafka, [{ topic, partition: 0, from: 0n, end: logs.get(0)!.end }], {
+      onBatch: (messages) => void seen.push(...messages.map((m) => m.message.value!.toString())),
+      belowLogStart: 'clamp',
+      timeoutMs: 20_000,
+    });
+    expect(seen).toEqual(['ok-0-1', 'ok-0-2']);
   });
 });

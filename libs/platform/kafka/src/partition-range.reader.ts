@@ -22,6 +22,13 @@ export interface ReadRangesOptions {
   readonly fetchBytes?: number;
   /** Called for every batch, in offset order per partition. */
   readonly onBatch: (messages: RangeMessage[]) => void | Promise<void>;
+  /**
+   * A range starting below its partition's first offset: `refuse` (default;
+   * RangeNotInLogError, for a log whose every record counts) or `clamp`
+   * (read from where the log starts now: a compacted topic read for its
+   * latest values, whose start may move).
+   */
+  readonly belowLogStart?: 'refuse' | 'clamp';
 }
 
 /**
@@ -40,10 +47,11 @@ export async function readPartitionRanges(
   ranges: readonly PartitionRange[],
   options: ReadRangesOptions,
 ): Promise<void> {
-  const pending = ranges.filter((r) => r.end > r.from);
+  const requested = ranges.filter((r) => r.end > r.from);
+  if (requested.length === 0) return;
+  const pending = await withinLog(kafka, requested, options.belowLogStart ?? 'refuse');
   if (pending.length === 0) return;
   const byTopic = groupByTopic(pending);
-  await assertStillInLog(kafka, byTopic);
   const groupId = `tasklog-range-reader-${randomUUID()}`;
   const consumer = kafka.consumer({
     groupId,
@@ -70,17 +78,26 @@ export class RangeNotInLogError extends Error {
   override readonly name = 'RangeNotInLogError';
 }
 
-async function assertStillInLog(kafka: kafkajs.Kafka, byTopic: Map<string, PartitionRange[]>): Promise<void> {
-  for (const [topic, ranges] of byTopic) {
+async function withinLog(
+  kafka: kafkajs.Kafka,
+  ranges: readonly PartitionRange[],
+  belowLogStart: 'refuse' | 'clamp',
+): Promise<PartitionRange[]> {
+  const within: PartitionRange[] = [];
+  for (const [topic, list] of groupByTopic(ranges)) {
     const logs = await logRanges(kafka, topic);
-    const gone = ranges.filter((r) => r.from < (logs.get(r.partition)?.start ?? 0n));
-    if (gone.length > 0)
+    const start = (r: PartitionRange) => logs.get(r.partition)?.start ?? 0n;
+    const gone = list.filter((r) => r.from < start(r));
+    if (gone.length > 0 && belowLogStart === 'refuse')
       throw new RangeNotInLogError(
-        gone
-          .map((r) => `${topic}/${r.partition} from ${r.from}: the log starts at ${logs.get(r.partition)!.start}`)
-          .join('; '),
+        gone.map((r) => `${topic}/${r.partition} from ${r.from}: the log starts at ${start(r)}`).join('; '),
       );
+    for (const r of list) {
+      const from = r.from < start(r) ? start(r) : r.from;
+      if (r.end > from) within.push({ ...r, from });
+    }
   }
+  return within;
 }
 
 function groupByTopic(ranges: readonly PartitionRange[]): Map<string, PartitionRange[]> {
