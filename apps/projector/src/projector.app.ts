@@ -111,13 +111,17 @@ function serveHealth(config: ProjectorConfig, consumer: TaskEventsConsumer, pool
     };
     if (req.url === '/health/live') return json(200, { status: 'ok' });
     if (req.url === '/health/ready') {
-      void ready(consumer, pool).then(({ ready, postgres }) =>
+      void ready(consumer, pool).then(({ ready, postgres }) => {
+        const outsideLog = consumer.partitionsOutsideLog();
+        const state = consumer.isReady() ? 'up' : 'catching-up-or-failing';
         json(ready ? 200 : 503, {
           status: ready ? 'ok' : 'not-ready',
-          checks: { postgres, consumer: consumer.isReady() ? 'up' : 'catching-up-or-failing' },
+          checks: { postgres, consumer: outsideLog.length > 0 ? 'positions-outside-log' : state },
           partitions: consumer.ownedPartitions(),
-        }),
-      );
+          // What an operator needs to act (ADR 0040): which partitions, where they stand, what the log holds.
+          ...(outsideLog.length > 0 ? { outsideLog } : {}),
+        });
+      });
       return;
     }
     if (req.url === '/metrics') {

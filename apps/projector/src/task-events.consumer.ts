@@ -35,6 +35,8 @@ export class TaskEventsConsumer {
   /** Partitions sought to their stored offset in this generation, and the next offset to fetch. */
   private readonly positions = new Map<number, bigint>();
   private positionsFailing = false;
+  /** Partitions refused because their stored position lies outside the log (ADR 0040). */
+  private outside: readonly OutsideLog[] = [];
   private owned: number[] = [];
   private joins = 0;
   /** Partition p goes to writer p mod n: each writer's transactions take distinct partitions. */
@@ -86,6 +88,11 @@ export class TaskEventsConsumer {
     return this.owned;
   }
 
+  /** Owned partitions not projected because their stored position lies outside the log (readiness reports them). */
+  partitionsOutsideLog(): readonly OutsideLog[] {
+    return this.outside;
+  }
+
   async start(): Promise<void> {
     this.dlq = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.dlq.connect();
@@ -129,6 +136,7 @@ export class TaskEventsConsumer {
     const topic = this.config.topics.events;
     this.owned = [...(assignment[topic] ?? [])].sort((a, b) => a - b);
     this.positions.clear();
+    this.outside = [];
     this.groupOffsets.clear();
     const join = ++this.joins;
     if (this.owned.length === 0 || !this.consumer) return;
@@ -160,6 +168,7 @@ export class TaskEventsConsumer {
           this.logger.info({ positions: Object.fromEntries(this.positions) }, 'partitions positioned from PostgreSQL');
         }
         // The others stay paused (and the projector not ready) until their position fits the log again.
+        this.outside = outside;
         if (outside.length > 0) throw new PositionOutsideLogError(outside);
         this.positionsFailing = false;
         return;
@@ -221,7 +230,7 @@ export class TaskEventsConsumer {
 }
 
 /** A partition whose stored position the log cannot continue from. */
-interface OutsideLog {
+export interface OutsideLog {
   readonly partition: number;
   readonly stored: string;
   readonly logStart: string;

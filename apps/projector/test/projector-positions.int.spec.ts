@@ -56,10 +56,18 @@ describe('projector: stored positions outside the event log', () => {
     const stored = (await readPositions(px.pool, TASK_VIEW_PROJECTION, px.topic)).get(p)!;
     await setPosition(px, p, stored + 1000n);
 
-    const projector = await px.start({ PROJECTOR_RETRY_MAX_MS: '300' });
+    const projector = await px.start({ PROJECTOR_RETRY_MAX_MS: '300' }, { http: true });
     await px.fx.send([commands.update(inP, 'not projected while refused'), commands.update(inQ, 'projected')]);
     await eventually(async () => (await readModelTask(px!.pool, inQ))?.title === 'projected', 'the other partition');
     expect(projector.consumer.isReady()).toBe(false);
+    // Readiness says why, and what the operator needs to act.
+    const port = (projector.server!.address() as { port: number }).port;
+    const health = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({
+      checks: { consumer: 'positions-outside-log' },
+      outsideLog: [{ partition: p, stored: String(stored + 1000n), problem: 'ahead-of-log' }],
+    });
     // The refused partition got nothing: neither the update nor a moved position.
     expect((await readModelTask(px.pool, inP))?.title).not.toBe('not projected while refused');
     expect((await readPositions(px.pool, TASK_VIEW_PROJECTION, px.topic)).get(p)).toBe(stored + 1000n);
@@ -71,6 +79,7 @@ describe('projector: stored positions outside the event log', () => {
       'the refused partition to resume',
     );
     await eventually(async () => projector.consumer.isReady(), 'readiness');
+    expect(projector.consumer.partitionsOutsideLog()).toEqual([]);
     await px.expectReadModelEqualsLog(await px.waitCaughtUp());
   }, 90_000);
 
@@ -92,6 +101,7 @@ describe('projector: stored positions outside the event log', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await readModelTask(px.pool, inP)).toBeUndefined();
     expect(projector.consumer.isReady()).toBe(false);
+    expect(projector.consumer.partitionsOutsideLog()).toMatchObject([{ partition: p, problem: 'events-deleted' }]);
     expect((await readPositions(px.pool, TASK_VIEW_PROJECTION, px.topic)).get(p) ?? 0n).toBe(0n);
   }, 90_000);
 });
