@@ -2,8 +2,14 @@
 // writer of one partition), on @platformatic/kafka: it encodes records at
 // about half kafkajs' CPU per record (ADR 0024). Callers see only this
 // module's types, so the client stays swappable.
-import { compatibilityPartitioner, Consumer, Producer, stringSerializer, type Message } from '@platformatic/kafka';
+import type { Message, Producer } from '@platformatic/kafka';
 import type { KafkaConfig } from '@tasklog/platform/config';
+
+// Loaded on first use: @platformatic/kafka compiles its option schemas when
+// imported (about 0.25 s of CPU at boot), which the apps that only read
+// through this library (the projector, the API) should not pay.
+let platformatic: Promise<typeof import('@platformatic/kafka')> | undefined;
+const loadPlatformatic = () => (platformatic ??= import('@platformatic/kafka'));
 
 /** A record as the codecs of @tasklog/contracts build it. */
 export interface OutgoingRecord {
@@ -193,6 +199,7 @@ export class TransactionalProducer {
     config: Pick<KafkaConfig, 'brokers' | 'clientId' | 'connectionTimeoutMs'>,
     options: TransactionalProducerOptions,
   ): Promise<TransactionalProducer> {
+    const { Producer, compatibilityPartitioner, stringSerializer } = await loadPlatformatic();
     const client: Client = new Producer({
       clientId: config.clientId,
       bootstrapBrokers: config.brokers,
@@ -231,6 +238,7 @@ export class TransactionalProducer {
   private async coordinatorOf(groupId: string): Promise<number> {
     const known = this.coordinators.get(groupId);
     if (known !== undefined) return known;
+    const { Consumer } = await loadPlatformatic();
     const finder = new Consumer({
       clientId: this.config.clientId,
       bootstrapBrokers: this.config.brokers,
