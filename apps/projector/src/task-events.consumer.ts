@@ -150,10 +150,10 @@ export class TaskEventsConsumer {
     let pending = owned;
     for (let attempt = 0; join === this.joins && this.consumer; attempt++) {
       try {
-        const [stored, ranges] = await Promise.all([
-          readPositions(this.pool, TASK_VIEW_PROJECTION, topic),
-          logRanges(this.kafka, topic),
-        ]);
+        // Positions first, then the log: a position (stored by a previous owner
+        // a moment ago) can then never look ahead of a high watermark read before it.
+        const stored = await readPositions(this.pool, TASK_VIEW_PROJECTION, topic);
+        const ranges = await logRanges(this.kafka, topic);
         if (join !== this.joins || !this.consumer) return;
         const outside = pending.flatMap((p) => outsideLog(p, stored.get(p) ?? 0n, ranges.get(p)));
         const refused = new Set(outside.map((o) => o.partition));
