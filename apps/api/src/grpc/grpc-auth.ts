@@ -13,8 +13,8 @@ import {
   TokenRejectedError,
   hasScopes,
   problems,
-  type Admission,
   type Principal,
+  type Refusal,
   type Scope,
 } from '@tasklog/platform/http';
 
@@ -33,8 +33,8 @@ export class GrpcAuthenticator {
 
   async principal({ metadata, peer }: GrpcCallInfo, scope: Scope): Promise<Principal> {
     const address = peerAddress(peer);
-    const blocked = this.limits.blockedFor(address);
-    if (blocked !== undefined) throw refused({ allowed: false, retryAfterSeconds: blocked, detail: BLOCKED });
+    const blocked = this.limits.blocked(address);
+    if (blocked) throw refused(blocked);
     let principal: Principal;
     try {
       principal = await this.authenticate(metadata);
@@ -73,8 +73,6 @@ export class GrpcAuthenticator {
   }
 }
 
-const BLOCKED = 'Too many failed authentication attempts from this address';
-
 /**
  * The client address of a grpc-js peer, spelled as Fastify's `request.ip`
  * spells it, so both transports count one address's failures together.
@@ -90,8 +88,8 @@ export function peerAddress(peer: string): string {
   return withPort ? withPort[1]! : bare;
 }
 
-function refused(admission: Extract<Admission, { allowed: false }>) {
-  return problems.rateLimited(admission.retryAfterSeconds, admission.detail);
+function refused(refusal: Refusal) {
+  return problems.rateLimited(refusal.retryAfterSeconds, refusal.detail);
 }
 
 function isUnauthenticated(error: unknown): boolean {

@@ -41,6 +41,6 @@ export { ApiKeyStore, type ApiKeyCacheOptions, type ApiKeyView, type CreatedApiK
 export { CredentialCache } from './auth/credential.cache.js';
 
 export { RateLimiter, type RateLimitOutcome, type RateLimitRule } from './rate-limit/rate-limiter.js';
-export { RateLimitPolicy, type Admission } from './rate-limit/rate-limit.policy.js';
+export { RateLimitPolicy, type Admission, type Refusal } from './rate-limit/rate-limit.policy.js';
 export { postgresCheck, redisCheck, kafkaCheck, type ReadinessCheck } from './health/readiness.checks.js';
 export { REQUEST_ID_HEADER } from './request/request-context.hook.js';

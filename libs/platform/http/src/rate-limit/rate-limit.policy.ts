@@ -17,6 +17,9 @@ export type Admission =
       readonly count?: CountedOutcome;
     };
 
+/** A refused call: for how long, and why. */
+export type Refusal = Extract<Admission, { allowed: false }>;
+
 const ALLOWED: Admission = { allowed: true };
 
 /**
@@ -60,13 +63,13 @@ export class RateLimitPolicy {
     return { allowed: false, retryAfterSeconds: outcome.principal.resetSeconds, detail, count: outcome.principal };
   }
 
-  /** Seconds left on the block of an address this instance has seen use up its authentication failures, if any. */
-  blockedFor(address: string): number | undefined {
+  /** The refusal of an address this instance has seen use up its authentication failures, if it is still blocked. */
+  blocked(address: string): Refusal | undefined {
     if (!this.config.enabled || this.blockedUntil.size === 0) return undefined;
     const until = this.blockedUntil.get(address);
     if (until === undefined) return undefined;
     const left = until - Date.now();
-    if (left > 0) return Math.ceil(left / 1000);
+    if (left > 0) return { allowed: false, retryAfterSeconds: Math.ceil(left / 1000), detail: tooManyFailures };
     this.blockedUntil.delete(address);
     return undefined;
   }
@@ -87,8 +90,8 @@ export class RateLimitPolicy {
 
   /** HTTP: refuses (429), before authentication, a client address this instance has seen blocked. */
   refuseBlockedAddress(request: FastifyRequest, reply: FastifyReply): void {
-    const left = this.blockedFor(request.ip);
-    if (left !== undefined) throw refusal(reply, left, tooManyFailures);
+    const refused = this.blocked(request.ip);
+    if (refused) throw refusal(reply, refused.retryAfterSeconds, refused.detail);
   }
 
   /** HTTP: `failure`; throws 429 instead of the 401 to come once the address is over its limit. */
