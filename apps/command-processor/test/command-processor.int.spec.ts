@@ -157,7 +157,7 @@ describe('command processor (real broker)', () => {
 async function readRaw(fx: ProcessorFixture, topic: string) {
   const { highWatermarks, readPartitionRanges } = await import('@tasklog/platform/kafka');
   const ends = await highWatermarks(fx.kafka, topic);
-  const out: import('kafkajs').KafkaMessage[] = [];
+  const out: import('@tasklog/platform/kafka').LogRecord[] = [];
   await readPartitionRanges(
     fx.kafka,
     [...ends].map(([partition, end]) => ({ topic, partition, from: 0n, end })),

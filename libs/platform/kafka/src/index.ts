@@ -8,6 +8,7 @@ export {
   highWatermarks,
   logRanges,
   RangeNotInLogError,
+  LogRecord,
   type LogRange,
   type PartitionRange,
   type RangeMessage,

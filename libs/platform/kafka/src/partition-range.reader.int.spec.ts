@@ -71,6 +71,39 @@ describe('readPartitionRanges (real broker)', () => {
     expect(seen).toEqual(values);
   });
 
+  it('leaves out an aborted transaction whose records span many fetches, and waits for an open one to be decided', async () => {
+    const producer = kafka.producer({ transactionalId: uniqueName('spanning'), idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const start = (await highWatermarks(kafka, topic)).get(2)!;
+    const aborted = await producer.transaction();
+    for (let send = 0; send < 10; send++)
+      await aborted.send({
+        topic,
+        messages: Array.from({ length: 50 }, (_, i) => ({ partition: 2, value: `aborted-${send}-${i}` })),
+      });
+    await aborted.abort();
+    const committed = await producer.transaction();
+    await committed.send({ topic, messages: [{ partition: 2, value: 'after-the-abort' }] });
+    await committed.commit();
+    // Open while the read starts: read_committed must wait for its decision.
+    const open = await producer.transaction();
+    await open.send({ topic, messages: [{ partition: 2, value: 'decided-later' }] });
+    // The end kafkajs reports stops before an open transaction (it is the last stable offset): one more is its record.
+    const end = (await highWatermarks(kafka, topic)).get(2)! + 1n;
+    const seen: string[] = [];
+    const read = readPartitionRanges(kafka, [{ topic, partition: 2, from: start, end }], {
+      fetchBytes: 2048,
+      timeoutMs: 20_000,
+      onBatch: (messages) => void seen.push(...messages.map((m) => m.message.value!.toString())),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).toEqual(['after-the-abort']);
+    await open.commit();
+    await read;
+    await producer.disconnect();
+    expect(seen).toEqual(['after-the-abort', 'decided-later']);
+  });
+
   it('fails fast when the batch handler throws, instead of retrying forever', async () => {
     const ends = await highWatermarks(kafka, topic);
     const started = Date.now();

@@ -1,5 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
+import { BrokerConnection, BrokerConnectionError } from './wire/broker-connection.js';
+import {
+  FETCH_API_KEY,
+  FETCH_API_VERSION,
+  OFFSET_OUT_OF_RANGE,
+  RETRIABLE_FETCH_ERRORS,
+  decodeFetchResponse,
+  encodeFetchRequest,
+  type FetchPartitionRequest,
+  type FetchResponse,
+  type FetchedPartition,
+} from './wire/fetch.protocol.js';
+import { decodeCommitted, scanBatches, type BatchHeader, LogRecord } from './wire/record-batch.js';
+
+export { LogRecord };
 
 /** Reads [from, end) of one partition; `end` is a high watermark taken before the read. */
 export interface PartitionRange {
@@ -13,14 +27,14 @@ export interface RangeMessage {
   readonly topic: string;
   readonly partition: number;
   readonly offset: bigint;
-  readonly message: kafkajs.KafkaMessage;
+  readonly message: LogRecord;
 }
 
 export interface ReadRangesOptions {
   readonly timeoutMs?: number;
-  /** Bytes per partition per fetch (default 16 MiB). */
+  /** Bytes per partition per fetch (default 8 MiB; a larger first batch is still read whole). */
   readonly fetchBytes?: number;
-  /** Called for every batch, in offset order per partition. */
+  /** Called for every partition's share of a fetch, in offset order per partition; awaited before that partition's next share. */
   readonly onBatch: (messages: RangeMessage[]) => void | Promise<void>;
   /**
    * A range starting below its partition's first offset: `refuse` (default;
@@ -32,15 +46,16 @@ export interface ReadRangesOptions {
 }
 
 /**
- * kafkajs has no manual partition assignment, so reading chosen partitions
- * from chosen offsets (the write side's catch-up, a rebuild, a verify) uses a
- * throwaway consumer group whose only member is given exactly those
- * partitions by a fixed assigner and seeks to the start offsets as it starts
- * (presetting the group's offsets instead delays the first fetch by seconds). Reads read_committed; ends when every partition has passed its end
- * offset, control records (transaction markers) included. A range that
+ * Reads chosen partitions from chosen offsets to chosen ends (the write
+ * side's catch-up, a rebuild, a verify), read_committed, with Fetch requests
+ * of its own to each partition's leader (ADR 0042): no consumer group, and
+ * records decoded straight from the fetched bytes. Ends when every partition
+ * has passed its end offset, transaction markers included. A range that
  * starts before the first offset its partition still holds (retention or
- * deleted records took the rest) is refused with RangeNotInLogError: kafkajs
- * would silently start at the log's start instead.
+ * deleted records took the rest) is refused with RangeNotInLogError (or,
+ * with `belowLogStart: 'clamp'`, read from where the log starts now).
+ * Lost connections and leader moves are retried from the records handed out
+ * so far; an error thrown by `onBatch` ends the read at once.
  */
 export async function readPartitionRanges(
   kafka: kafkajs.Kafka,
@@ -51,26 +66,7 @@ export async function readPartitionRanges(
   if (requested.length === 0) return;
   const pending = await withinLog(kafka, requested, options.belowLogStart ?? 'refuse');
   if (pending.length === 0) return;
-  const byTopic = groupByTopic(pending);
-  const groupId = `tasklog-range-reader-${randomUUID()}`;
-  const consumer = kafka.consumer({
-    groupId,
-    partitionAssigners: [fixedAssigner(byTopic)],
-    readUncommitted: false,
-    maxWaitTimeInMs: 50,
-    maxBytesPerPartition: options.fetchBytes ?? 16 * 1024 * 1024,
-    maxBytes: 64 * 1024 * 1024,
-    sessionTimeout: 30_000,
-    allowAutoTopicCreation: false,
-  });
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: true });
-    await consumeUntilEnd(consumer, pending, options);
-  } finally {
-    await consumer.disconnect();
-    await deleteGroup(kafka, groupId);
-  }
+  await new RangeFetcher(kafka, pending, options).run();
 }
 
 /** Some records of a range are no longer in the log: reading it would skip them. */
@@ -106,104 +102,224 @@ function groupByTopic(ranges: readonly PartitionRange[]): Map<string, PartitionR
   return byTopic;
 }
 
-async function deleteGroup(kafka: kafkajs.Kafka, groupId: string): Promise<void> {
-  const admin = kafka.admin();
-  try {
+/** A fetch answered with an error worth retrying after looking the leaders up again. */
+class RetriableFetchError extends Error {
+  override readonly name = 'RetriableFetchError';
+}
+
+interface PartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  readonly end: bigint;
+  /** The next offset to hand out. */
+  position: bigint;
+  maxBytes: number;
+}
+
+const DEFAULT_PARTITION_BYTES = 8 * 1024 * 1024;
+const MAX_PARTITION_BYTES = 64 * 1024 * 1024;
+const RESPONSE_BYTES = 32 * 1024 * 1024;
+const MAX_WAIT_MS = 50;
+const REQUEST_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+const MAX_RETRIES = 10;
+
+class RangeFetcher {
+  private readonly states: PartitionState[];
+  private readonly connections = new Map<string, BrokerConnection>();
+  private timedOut = false;
+
+  constructor(
+    private readonly kafka: kafkajs.Kafka,
+    ranges: readonly PartitionRange[],
+    private readonly options: ReadRangesOptions,
+  ) {
+    this.states = ranges.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      end: r.end,
+      position: r.from,
+      maxBytes: options.fetchBytes ?? DEFAULT_PARTITION_BYTES,
+    }));
+  }
+
+  async run(): Promise<void> {
+    const timeoutMs = this.options.timeoutMs ?? 120_000;
+    const timer = setTimeout(() => {
+      this.timedOut = true;
+      this.closeConnections();
+    }, timeoutMs);
+    const admin = this.kafka.admin();
     await admin.connect();
-    await admin.deleteGroups([groupId]);
-  } catch {
-    // An empty group with no live members expires on its own; nothing is lost.
-  } finally {
-    await admin.disconnect().catch(() => undefined);
+    try {
+      let retries = 0;
+      while (this.open().length > 0) {
+        const before = this.handedOut();
+        try {
+          await this.readAll(admin);
+        } catch (error) {
+          if (this.timedOut)
+            throw new Error(
+              `partition range read timed out after ${timeoutMs} ms; still reading ${this.open()
+                .map((s) => `${s.topic}:${s.partition}`)
+                .join(', ')}`,
+              { cause: error },
+            );
+          const retriable = error instanceof RetriableFetchError || error instanceof BrokerConnectionError;
+          retries = this.handedOut() > before ? 1 : retries + 1;
+          if (!retriable || retries > MAX_RETRIES) throw error;
+          this.closeConnections();
+          await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** (retries - 1), 5000)));
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      this.closeConnections();
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * One reading loop per leader. The first loop to fail closes every
+   * connection, so the others stop too; only once all have stopped may a
+   * retry start new ones (no partition is ever read by two loops at once).
+   */
+  private async readAll(admin: kafkajs.Admin): Promise<void> {
+    const loops = [...(await this.leaders(admin))].map(([address, states]) =>
+      this.readFrom(address, states).catch((error: unknown) => {
+        this.closeConnections();
+        throw error;
+      }),
+    );
+    const failures = (await Promise.allSettled(loops)).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    // A loop stopped by another's failure fails with a closed connection: report the cause.
+    const cause = failures.find((e) => !(e instanceof BrokerConnectionError)) ?? failures[0];
+    if (cause !== undefined) throw cause;
+  }
+
+  private open(): PartitionState[] {
+    return this.states.filter((s) => s.position < s.end);
+  }
+
+  private handedOut(): bigint {
+    return this.states.reduce((sum, s) => sum + s.position, 0n);
+  }
+
+  /** The open partitions by the address of their leader. */
+  private async leaders(admin: kafkajs.Admin): Promise<Map<string, PartitionState[]>> {
+    const open = this.open();
+    const [metadata, cluster] = await Promise.all([
+      admin.fetchTopicMetadata({ topics: [...new Set(open.map((s) => s.topic))] }),
+      admin.describeCluster(),
+    ]);
+    const brokers = new Map(cluster.brokers.map((b) => [b.nodeId, `${b.host}:${b.port}`]));
+    const byAddress = new Map<string, PartitionState[]>();
+    for (const state of open) {
+      const leader = metadata.topics
+        .find((t) => t.name === state.topic)
+        ?.partitions.find((p) => p.partitionId === state.partition)?.leader;
+      const address = leader === undefined ? undefined : brokers.get(leader);
+      if (address === undefined)
+        throw new RetriableFetchError(`${state.topic}:${state.partition} has no leader the cluster knows`);
+      byAddress.set(address, [...(byAddress.get(address) ?? []), state]);
+    }
+    return byAddress;
+  }
+
+  private async connection(address: string): Promise<BrokerConnection> {
+    let connection = this.connections.get(address);
+    if (!connection) {
+      const colon = address.lastIndexOf(':');
+      connection = await BrokerConnection.open(
+        address.slice(0, colon),
+        Number(address.slice(colon + 1)),
+        'tasklog-range-reader',
+        CONNECT_TIMEOUT_MS,
+      );
+      if (this.timedOut) connection.close();
+      this.connections.set(address, connection);
+    }
+    return connection;
+  }
+
+  private closeConnections(): void {
+    for (const connection of this.connections.values()) connection.close();
+    this.connections.clear();
+  }
+
+  /**
+   * Reads the partitions one leader holds until each has passed its end. The
+   * next fetch goes out as soon as a response's batch headers are scanned, so
+   * the broker reads while this thread decodes and hands records out.
+   */
+  private async readFrom(address: string, states: readonly PartitionState[]): Promise<void> {
+    const connection = await this.connection(address);
+    const fetchFrom = new Map(states.map((s) => [s, s.position]));
+    const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+    const byKey = new Map(states.map((s) => [key(s.topic, s.partition), s]));
+    const fetch = (): Promise<FetchResponse> | null => {
+      const open = states.filter((s) => fetchFrom.get(s)! < s.end);
+      if (open.length === 0) return null;
+      const topics = new Map<string, FetchPartitionRequest[]>();
+      for (const s of open)
+        topics.set(s.topic, [
+          ...(topics.get(s.topic) ?? []),
+          { partition: s.partition, offset: fetchFrom.get(s)!, maxBytes: s.maxBytes },
+        ]);
+      const request = encodeFetchRequest({ maxWaitMs: MAX_WAIT_MS, maxBytes: RESPONSE_BYTES, topics });
+      const response = connection
+        .request(FETCH_API_KEY, FETCH_API_VERSION, request, REQUEST_TIMEOUT_MS + MAX_WAIT_MS)
+        .then(decodeFetchResponse);
+      response.catch(() => undefined); // awaited below; a failure while handing out must not go unhandled
+      return response;
+    };
+    let inFlight = fetch();
+    while (inFlight) {
+      const response = await inFlight;
+      if (response.errorCode !== 0) throw fetchError(address, response.errorCode);
+      const fetched: { state: PartitionState; part: FetchedPartition; batches: BatchHeader[] }[] = [];
+      for (const part of response.partitions) {
+        const state = byKey.get(key(part.topic, part.partition));
+        if (!state) continue;
+        if (part.errorCode === OFFSET_OUT_OF_RANGE)
+          throw new RangeNotInLogError(
+            `${part.topic}/${part.partition} from ${fetchFrom.get(state)}: the log holds ${part.logStartOffset} to ${part.highWatermark}`,
+          );
+        if (part.errorCode !== 0) throw fetchError(`${address} ${part.topic}/${part.partition}`, part.errorCode);
+        const batches = scanBatches(part.records);
+        if (batches.length > 0) fetchFrom.set(state, batches[batches.length - 1]!.nextOffset);
+        // Records but no whole batch: a batch larger than the partition's bytes.
+        else if (part.records.length > 0) state.maxBytes = Math.min(state.maxBytes * 2, MAX_PARTITION_BYTES);
+        fetched.push({ state, part, batches });
+      }
+      inFlight = fetch();
+      for (const { state, part, batches } of fetched) {
+        // Another loop failed (or the read timed out): hand nothing more out.
+        if (connection.closed) throw new BrokerConnectionError(`${address}: reading stopped`);
+        if (batches.length === 0) continue;
+        const records: LogRecord[] = [];
+        decodeCommitted(part.records, batches, part.aborted, state.position, state.end, records);
+        if (records.length > 0)
+          await this.options.onBatch(
+            records.map((message) => ({
+              topic: state.topic,
+              partition: state.partition,
+              offset: message.offsetValue,
+              message,
+            })),
+          );
+        const next = batches[batches.length - 1]!.nextOffset;
+        if (next > state.position) state.position = next;
+      }
+    }
   }
 }
 
-function consumeUntilEnd(consumer: kafkajs.Consumer, ranges: readonly PartitionRange[], options: ReadRangesOptions) {
-  const key = (topic: string, partition: number) => `${topic}:${partition}`;
-  const remaining = new Map(ranges.map((r) => [key(r.topic, r.partition), r.end]));
-  const positions = new Map(ranges.map((r) => [key(r.topic, r.partition), r.from]));
-  let failed = false;
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`partition range read timed out; still reading ${[...remaining.keys()].join(', ')}`)),
-      options.timeoutMs ?? 120_000,
-    );
-    const advance = (topic: string, partition: number, lastOffset: string) => {
-      const end = remaining.get(key(topic, partition));
-      if (end !== undefined && BigInt(lastOffset) + 1n >= end) remaining.delete(key(topic, partition));
-      if (remaining.size === 0 && !failed) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    // Fires for batches that only held transaction markers too, which never
-    // reach eachBatch: without it a partition ending in a marker never ends.
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
-      advance(payload.topic, payload.partition, payload.lastOffset),
-    );
-    consumer
-      .run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: Math.min(ranges.length, 16),
-        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-          const id = key(batch.topic, batch.partition);
-          const end = remaining.get(id);
-          if (end === undefined || failed) return;
-          // Offsets below the position were delivered already (a re-fetch, or a
-          // fetch issued before the seek took effect): never hand them out twice.
-          const position = positions.get(id) ?? 0n;
-          const messages: RangeMessage[] = [];
-          for (const message of batch.messages) {
-            const offset = BigInt(message.offset);
-            if (offset >= position && offset < end)
-              messages.push({ topic: batch.topic, partition: batch.partition, offset, message });
-          }
-          try {
-            if (messages.length > 0) await options.onBatch(messages);
-          } catch (error) {
-            failed = true;
-            clearTimeout(timer);
-            reject(error instanceof Error ? error : new Error(String(error)));
-            return;
-          }
-          positions.set(id, BigInt(batch.lastOffset()) + 1n);
-          resolveOffset(batch.lastOffset());
-          await heartbeat();
-        },
-      })
-      .catch((error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      });
-    for (const r of ranges) consumer.seek({ topic: r.topic, partition: r.partition, offset: r.from.toString() });
-  });
-}
-
-function fixedAssigner(byTopic: Map<string, PartitionRange[]>): kafkajs.PartitionAssigner {
-  const name = 'TasklogFixedRanges';
-  const assignment = Object.fromEntries([...byTopic].map(([topic, rs]) => [topic, rs.map((r) => r.partition)]));
-  return () => ({
-    name,
-    version: 1,
-    async assign({ members }) {
-      // The group is ours alone: its one member reads every listed partition.
-      return members.map((member, index) => ({
-        memberId: member.memberId,
-        memberAssignment: kafkajs.AssignerProtocol.MemberAssignment.encode({
-          version: 1,
-          assignment: index === 0 ? assignment : {},
-          userData: Buffer.alloc(0),
-        }),
-      }));
-    },
-    protocol({ topics }) {
-      return {
-        name,
-        metadata: kafkajs.AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
-      };
-    },
-  });
+function fetchError(where: string, code: number): Error {
+  const name = RETRIABLE_FETCH_ERRORS.get(code);
+  return name
+    ? new RetriableFetchError(`fetch from ${where} answered ${name}`)
+    : new Error(`fetch from ${where} answered Kafka error code ${code}`);
 }
 
 /** The high watermark of every partition of a topic (the end a reader reads to). */
