@@ -156,25 +156,21 @@ function decodeBatch(
     }
     if (BigInt(offsetDelta) >= upTo) return;
     const keyLength = r.varint();
-    const key = keyLength < 0 ? null : body.toString('utf8', r.pos, r.pos + keyLength);
+    const key = keyLength < 0 ? null : utf8(body, r.pos, r.pos + keyLength);
     r.pos += Math.max(keyLength, 0);
     const valueLength = r.varint();
     const value = valueLength < 0 ? null : body.subarray(r.pos, r.pos + valueLength);
     r.pos += Math.max(valueLength, 0);
     const headerCount = r.varint();
-    // No prototype: a header may be called `constructor` or `__proto__`.
-    const headers = Object.create(null) as Record<string, string | string[] | null>;
+    const headers: Record<string, string | string[] | null> = {};
     for (let h = 0; h < headerCount; h++) {
       const nameLength = r.varint();
-      const name = body.toString('utf8', r.pos, r.pos + nameLength);
+      const name = headerName(body, r.pos, nameLength, h);
       r.pos += nameLength;
       const textLength = r.varint();
-      const text = textLength < 0 ? null : body.toString('utf8', r.pos, r.pos + textLength);
+      const text = textLength < 0 ? null : utf8(body, r.pos, r.pos + textLength);
       r.pos += Math.max(textLength, 0);
-      // A repeated header becomes a list, as kafkajs hands it out.
-      const previous = headers[name];
-      if (previous === undefined) headers[name] = text;
-      else headers[name] = [...(Array.isArray(previous) ? previous : [previous ?? '']), text ?? ''];
+      addHeader(headers, name, text);
     }
     if (r.pos !== next) throw new RecordBatchError(`record at offset ${batch.baseOffset + BigInt(offsetDelta)} is malformed`);
     out.push(
@@ -188,6 +184,48 @@ function decodeBatch(
       ),
     );
   }
+}
+
+/** Buffer#toString('utf8', start, end) without its argument checks (every key and header value goes through here). */
+const utf8 = (buffer: Buffer, start: number, end: number): string =>
+  (buffer as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(start, end);
+
+/**
+ * Records of one producer carry the same header names in the same order:
+ * the name at each position is kept with its bytes, and reused while the
+ * bytes match (no string per header name per record).
+ */
+const NAME_SLOTS = 32;
+const nameBytes: (Buffer | undefined)[] = new Array<Buffer | undefined>(NAME_SLOTS);
+const nameTexts: string[] = new Array<string>(NAME_SLOTS);
+
+function headerName(body: Buffer, start: number, length: number, slot: number): string {
+  if (slot < NAME_SLOTS) {
+    const known = nameBytes[slot];
+    if (known !== undefined && known.length === length) {
+      let i = 0;
+      while (i < length && known[i] === body[start + i]) i++;
+      if (i === length) return nameTexts[slot]!;
+    }
+  }
+  const text = utf8(body, start, start + length);
+  if (slot < NAME_SLOTS) {
+    nameBytes[slot] = Buffer.from(body.subarray(start, start + length));
+    nameTexts[slot] = text;
+  }
+  return text;
+}
+
+function addHeader(headers: Record<string, string | string[] | null>, name: string, text: string | null): void {
+  const previous = headers[name];
+  if (previous === undefined || !Object.hasOwn(headers, name)) {
+    // `__proto__` as a plain assignment would set the prototype instead.
+    if (name === '__proto__') Object.defineProperty(headers, name, { value: text, enumerable: true, writable: true });
+    else headers[name] = text;
+    return;
+  }
+  // A repeated header becomes a list, as kafkajs hands it out.
+  headers[name] = [...(Array.isArray(previous) ? previous : [previous ?? '']), text ?? ''];
 }
 
 /** Zig-zag varints of the record format; numbers only (a long beyond 2^53 loses precision, as timestamps never do). */

@@ -92,6 +92,17 @@ describe('record batches', () => {
     expect(out.map((r) => r.offsetValue)).toEqual([0n, 1n, 2n]);
   });
 
+  it('keeps headers named like Object.prototype members as plain headers', async () => {
+    const names = JSON.parse('{"__proto__": "p", "constructor": "c", "toString": "t"}') as Record<string, string>;
+    const [record] = read(await batch(0, [plain('odd names', names)]));
+    expect(Object.getPrototypeOf(record!.headers)).toBe(Object.prototype);
+    expect(Object.entries(record!.headers)).toEqual([
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+      ['toString', 't'],
+    ]);
+  });
+
   it('hands out only [from, to), and leaves a cut-short last batch for the next fetch', async () => {
     const whole = Buffer.concat([
       await batch(10, ['a', 'b', 'c'].map((v) => plain(v))),
