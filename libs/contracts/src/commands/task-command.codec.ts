@@ -1,11 +1,12 @@
 // Task commands <-> TaskCommandEnvelope bytes (topic tasklog.task-commands.v1).
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import type { CommandMetadata, TaskCommand } from '@tasklog/domain';
 import * as pb from '../gen/tasklog/v1/commands_pb.js';
 import { ContractDecodingError } from '../common/contract.errors.js';
 import { patchFromProto, patchToProto } from '../common/details-patch.codec.js';
 import { optionalStatusFromProto, statusFromProto, statusToProto } from '../common/task-status.codec.js';
 import { fromOptionalTimestamp, fromTimestamp, toOptionalTimestamp, toTimestamp } from '../common/time.codec.js';
+import { decodeBinary } from '../common/fast-binary.js';
 
 type EnvelopeCommand = pb.TaskCommandEnvelope['command'];
 
@@ -20,7 +21,7 @@ export function encodeTaskCommand(command: TaskCommand): Uint8Array {
 export function decodeTaskCommand(bytes: Uint8Array): TaskCommand {
   let envelope: pb.TaskCommandEnvelope;
   try {
-    envelope = fromBinary(pb.TaskCommandEnvelopeSchema, bytes);
+    envelope = decodeBinary(pb.TaskCommandEnvelopeSchema, bytes);
   } catch (cause) {
     throw new ContractDecodingError('the value is not a TaskCommandEnvelope', { cause });
   }

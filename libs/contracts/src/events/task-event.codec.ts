@@ -1,7 +1,7 @@
 // The event log's record value: TaskEventEnvelope bytes <-> RecordedEvent.
 // Decoding goes through the upcaster seam, so callers always receive the
 // current version of every event.
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import type { EventMetadata, RecordedEvent, TaskEvent } from '@tasklog/domain';
 import {
   EventMetadataSchema,
@@ -13,6 +13,7 @@ import { fromTimestamp, toTimestamp } from '../common/time.codec.js';
 import { eventFromProto, eventToProto } from './task-event-payload.codec.js';
 import type { StoredTaskEvent } from './legacy-task.events.js';
 import { upcastTaskEvent, type TaskEventUpcaster } from './task-event.upcasters.js';
+import { decodeBinary } from '../common/fast-binary.js';
 
 export interface StoredRecordedEvent {
   readonly event: StoredTaskEvent;
@@ -38,7 +39,7 @@ export function decodeTaskEvent(bytes: Uint8Array, upcasters?: readonly TaskEven
 
 function parseEnvelope(bytes: Uint8Array) {
   try {
-    return fromBinary(TaskEventEnvelopeSchema, bytes);
+    return decodeBinary(TaskEventEnvelopeSchema, bytes);
   } catch (cause) {
     throw new ContractDecodingError('the value is not a TaskEventEnvelope', { cause });
   }

@@ -1,12 +1,13 @@
 // Command outcomes (topic tasklog.task-command-results.v1): accepted with the
 // task's new version and the position of its last event (the API's
 // consistency token), or rejected with the decider's rejection.
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { isRejectionCode, type Rejection } from '@tasklog/domain';
 import * as pb from '../gen/tasklog/v1/command_results_pb.js';
 import { ContractDecodingError } from '../common/contract.errors.js';
 import { taskViewFromProto, taskViewToProto } from '../common/task-state.codec.js';
 import type { TaskRepresentation } from '../common/task-representation.js';
+import { decodeBinary } from '../common/fast-binary.js';
 
 export type CommandOutcome =
   | {
@@ -80,7 +81,7 @@ export function encodeCommandResult(result: CommandResult): Uint8Array {
 export function decodeCommandResult(bytes: Uint8Array): CommandResult {
   let message: pb.CommandResult;
   try {
-    message = fromBinary(pb.CommandResultSchema, bytes);
+    message = decodeBinary(pb.CommandResultSchema, bytes);
   } catch (cause) {
     throw new ContractDecodingError('the value is not a CommandResult', { cause });
   }

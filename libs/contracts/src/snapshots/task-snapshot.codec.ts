@@ -1,12 +1,13 @@
 // Snapshot-topic values: a task's state with its recent command outcomes, or
 // a partition checkpoint, both inside a SnapshotRecord.
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import type { ExistingTask } from '@tasklog/domain';
 import * as pb from '../gen/tasklog/v1/snapshots_pb.js';
 import { ContractDecodingError } from '../common/contract.errors.js';
 import { taskStateFromProto, taskStateToProto } from '../common/task-state.codec.js';
 import { fromTimestamp, toTimestamp } from '../common/time.codec.js';
 import { commandResultFromProto, commandResultToProto, type CommandResult } from '../results/command-result.codec.js';
+import { decodeBinary } from '../common/fast-binary.js';
 
 export interface TaskSnapshot {
   readonly state: ExistingTask;
@@ -52,7 +53,7 @@ export function encodeSnapshotContent(content: SnapshotContent): Uint8Array {
 export function decodeSnapshotContent(bytes: Uint8Array): SnapshotContent {
   let record: pb.SnapshotRecord;
   try {
-    record = fromBinary(pb.SnapshotRecordSchema, bytes);
+    record = decodeBinary(pb.SnapshotRecordSchema, bytes);
   } catch (cause) {
     throw new ContractDecodingError('the value is not a SnapshotRecord', { cause });
   }

@@ -32,7 +32,7 @@ export interface RangeMessage {
 
 export interface ReadRangesOptions {
   readonly timeoutMs?: number;
-  /** Bytes per partition per fetch (default 8 MiB; a larger first batch is still read whole). */
+  /** Bytes per partition per fetch (default 4 MiB; a larger first batch is still read whole). */
   readonly fetchBytes?: number;
   /** Called for every partition's share of a fetch, in offset order per partition; awaited before that partition's next share. */
   readonly onBatch: (messages: RangeMessage[]) => void | Promise<void>;
@@ -116,9 +116,9 @@ interface PartitionState {
   maxBytes: number;
 }
 
-const DEFAULT_PARTITION_BYTES = 8 * 1024 * 1024;
+const DEFAULT_PARTITION_BYTES = 4 * 1024 * 1024;
 const MAX_PARTITION_BYTES = 64 * 1024 * 1024;
-const RESPONSE_BYTES = 32 * 1024 * 1024;
+const RESPONSE_BYTES = 16 * 1024 * 1024;
 const MAX_WAIT_MS = 50;
 const REQUEST_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 5_000;
