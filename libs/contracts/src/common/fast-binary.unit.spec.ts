@@ -132,7 +132,10 @@ describe('decodeBinary', () => {
   });
 
   it('keeps unknown fields and merged messages as fromBinary does', () => {
-    const known = toBinary(events.EventMetadataSchema, create(events.EventMetadataSchema, { eventId: 'e', version: 3 }));
+    const known = toBinary(
+      events.EventMetadataSchema,
+      create(events.EventMetadataSchema, { eventId: 'e', version: 3 }),
+    );
     const unknownField = Uint8Array.from([...known, 0xf8, 0x01, 0x05]); // field 31, varint 5
     expect(decodeBinary(events.EventMetadataSchema, unknownField)).toEqual(
       fromBinary(events.EventMetadataSchema, unknownField),

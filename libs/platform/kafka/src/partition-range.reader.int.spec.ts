@@ -72,7 +72,11 @@ describe('readPartitionRanges (real broker)', () => {
   });
 
   it('leaves out an aborted transaction whose records span many fetches, and waits for an open one to be decided', async () => {
-    const producer = kafka.producer({ transactionalId: uniqueName('spanning'), idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({
+      transactionalId: uniqueName('spanning'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     const start = (await highWatermarks(kafka, topic)).get(2)!;
     const aborted = await producer.transaction();

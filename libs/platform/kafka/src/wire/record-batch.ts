@@ -172,7 +172,8 @@ function decodeBatch(
       r.pos += Math.max(textLength, 0);
       addHeader(headers, name, text);
     }
-    if (r.pos !== next) throw new RecordBatchError(`record at offset ${batch.baseOffset + BigInt(offsetDelta)} is malformed`);
+    if (r.pos !== next)
+      throw new RecordBatchError(`record at offset ${batch.baseOffset + BigInt(offsetDelta)} is malformed`);
     out.push(
       new LogRecord(
         key,

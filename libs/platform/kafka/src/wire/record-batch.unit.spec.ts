@@ -105,8 +105,14 @@ describe('record batches', () => {
 
   it('hands out only [from, to), and leaves a cut-short last batch for the next fetch', async () => {
     const whole = Buffer.concat([
-      await batch(10, ['a', 'b', 'c'].map((v) => plain(v))),
-      await batch(13, ['d', 'e'].map((v) => plain(v))),
+      await batch(
+        10,
+        ['a', 'b', 'c'].map((v) => plain(v)),
+      ),
+      await batch(
+        13,
+        ['d', 'e'].map((v) => plain(v)),
+      ),
     ]);
     expect(read(whole, 11n, 14n).map((r) => r.value!.toString())).toEqual(['b', 'c', 'd']);
     const cut = whole.subarray(0, whole.length - 3);
