@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { BenchRow, BenchScenario } from '../bench.harness.js';
 import { measureRawProducer } from './kafka-producer.bench.js';
 import { cpuMicrosPerRequest, cpuTicks, cpuUse, startStack, type Stack } from './http-commands.stack.js';
+import { benchSettings } from '../bench.settings.js';
 
 interface CannonResult {
   readonly latency: { readonly p50: number; readonly p99: number; readonly max: number };
@@ -58,8 +59,8 @@ export const httpCommandsBench: BenchScenario = {
 // BENCH_HTTP_STEPS=max,async (any of fixed, max, half, async) runs only those
 // steps, e.g. for a CPU profile of one load; all of them by default.
 const wanted = (step: string): boolean => {
-  const only = process.env['BENCH_HTTP_STEPS'];
-  return !only || only.split(',').includes(step);
+  const only = benchSettings().httpSteps;
+  return only === null || only.includes(step);
 };
 
 // autocannon keeps one request in flight per connection: enough connections

@@ -11,6 +11,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportPKCS8, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
 import kafkajs from 'kafkajs';
+import { kafkaSection } from '@tasklog/platform/config';
+import { benchSettings } from '../bench.settings.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const DIST = join(ROOT, 'dist', 'apps');
@@ -98,7 +100,7 @@ async function launchApps(ids: StackIds, apps: App[]): Promise<{ url: string; pr
     GRPC_PORT: String(grpcPort),
     // The per-principal limit is on, as in production (one Redis round trip a
     // request), with a budget no run uses up; BENCH_RATE_LIMIT=off leaves it out.
-    ...(process.env['BENCH_RATE_LIMIT'] === 'off'
+    ...(benchSettings().rateLimitOff
       ? { RATE_LIMIT_ENABLED: 'false' }
       : { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_API_MAX: '1000000000' }),
     COMMANDS_RESULTS_GROUP_PREFIX: `${ids.prefix}api-results-`,
@@ -140,8 +142,7 @@ function benchToken(privateKey: CryptoKey): Promise<string> {
 // flags to the API's command line (e.g. V8 heap settings to compare).
 function profileArgs(name: string): string[] {
   if (name !== 'api') return [];
-  const dir = process.env['BENCH_CPU_PROF'];
-  const extra = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const { cpuProfDir: dir, apiNodeArgs: extra } = benchSettings();
   return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
 }
 
@@ -187,7 +188,7 @@ async function terminate(app: App): Promise<void> {
 
 async function dropKafka(prefix: string): Promise<void> {
   const kafka = new kafkajs.Kafka({
-    brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
+    brokers: kafkaSection(process.env).brokers,
     logLevel: kafkajs.logLevel.NOTHING,
   });
   const admin = kafka.admin();

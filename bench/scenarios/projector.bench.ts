@@ -25,6 +25,7 @@ import {
 import { projectorConfig, type ProjectorConfig } from '../../apps/projector/src/projector.config.js';
 import { provisionTopics } from '../../apps/projector/src/projector.app.js';
 import { percentile, type BenchRow, type BenchScenario } from '../bench.harness.js';
+import { benchSettings } from '../bench.settings.js';
 
 const logger = createLogger('bench', 'warn');
 // For the lag scenarios' clients: kafkajs logs, at error level, answers it
@@ -147,7 +148,7 @@ async function prefill(kafka: KafkaClient, topic: string, records: Iterable<Kafk
 
 /** The projector as its own process (dist/apps/projector), as deployed; extra node flags from BENCH_PROJECTOR_NODE_ARGS. */
 function spawnProjector(env: Record<string, string | undefined>): ChildProcess {
-  const extra = (process.env['BENCH_PROJECTOR_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const extra = benchSettings().projectorNodeArgs;
   return spawn(process.execPath, [...extra, join(ROOT, 'dist/apps/projector/src/main.js')], {
     env: { ...env, PROJECTOR_PORT: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -262,7 +263,7 @@ async function watchPositions(pool: SqlPool, schema: string) {
 
 function spawnApp(app: string, env: Record<string, string | undefined>): ChildProcess {
   // BENCH_APP_LOG_DIR: keep each app's log lines (debugging a run).
-  const logDir = process.env['BENCH_APP_LOG_DIR'];
+  const logDir = benchSettings().appLogDir;
   const child = spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], {
     env: { PROCESSOR_PORT: '0', PROJECTOR_PORT: '0', ...env, ...(logDir ? { LOG_LEVEL: 'debug' } : {}) },
     stdio: ['ignore', logDir ? 'pipe' : 'ignore', 'inherit'],
@@ -332,7 +333,7 @@ async function lagUnderLoad(ratePerSecond: number, seconds: number): Promise<Ben
     );
   const sent = await steadyLoad(update, ratePerSecond, seconds);
   await new Promise((resolve) => setTimeout(resolve, 2000));
-  if (process.env['BENCH_METRICS_DUMP']) {
+  if (benchSettings().metricsDump) {
     for (const port of [env['PROCESSOR_PORT'], env['PROJECTOR_PORT']])
       if (port)
         process.stderr.write(
@@ -495,7 +496,7 @@ async function projectorLag(ratePerSecond: number, seconds: number): Promise<Ben
   const lags = committed
     .map((c) => (positions.projectedAt(c.e) ?? Number.NaN) - c.committedAt)
     .filter((x) => !Number.isNaN(x));
-  if (process.env['BENCH_DEBUG']) {
+  if (benchSettings().debug) {
     const t0 = committed[0]?.committedAt ?? 0;
     const bySecond = new Map<number, number[]>();
     for (const c of committed) {
@@ -534,8 +535,7 @@ export const projectorBench: BenchScenario = {
   summary: 'projector events/s from a pre-filled log; projection lag p50/p99 at 1,000 events (commands)/s',
   async run({ scale }) {
     // BENCH_PROJECTOR_PART: throughput | lag (both lag measures) | projector-lag; BENCH_PROJECTOR_RATE: events/s.
-    const part = process.env['BENCH_PROJECTOR_PART'];
-    const rate = Number(process.env['BENCH_PROJECTOR_RATE'] ?? 1000);
+    const { projectorPart: part, projectorRate: rate } = benchSettings();
     const seconds = Math.max(5, Math.round(20 * scale));
     const rows: BenchRow[] = [];
     if (part === undefined || part === 'throughput') {

@@ -16,6 +16,7 @@ import { postgresSection } from '@tasklog/platform/config';
 import { createLogger } from '@tasklog/platform/observability';
 import { createOrm, migrate, type Orm } from '@tasklog/platform/postgres';
 import { percentile, type BenchRow, type BenchScenario } from '../bench.harness.js';
+import { benchSettings } from '../bench.settings.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const USERS = 10_000;
@@ -66,7 +67,7 @@ function freePort(): Promise<number> {
 
 async function startApi(schema: string, prefix: string, keysDir: string) {
   const [port, grpc, grpcQueries] = await Promise.all([freePort(), freePort(), freePort()]);
-  const nodeArgs = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const nodeArgs = benchSettings().apiNodeArgs;
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps/api/src/main.js')], {
     cwd: ROOT,
     env: {
@@ -201,7 +202,7 @@ export const queryBench: BenchScenario = {
       const hits = await http.run([...hot, ...hot, ...hot, ...hot, ...hot]);
       http.close();
       // BENCH_QUERY_DUMP=<file>: every cache-hit latency in request order (looking for the tail's pattern).
-      const dump = process.env['BENCH_QUERY_DUMP'];
+      const dump = benchSettings().queryDump;
       if (dump) await writeFile(dump, hits.map((t) => t.toFixed(3)).join('\n'));
       return [
         {

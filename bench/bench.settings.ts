@@ -1,0 +1,45 @@
+// The benchmarks' own knobs (BENCH_*), read from the environment in this one
+// place. The platform's settings (KAFKA_*, DATABASE_*, …) go through
+// @tasklog/platform/config like everywhere else.
+const words = (value: string | undefined): string[] => (value ?? '').split(' ').filter(Boolean);
+
+export interface BenchSettings {
+  /** BENCH_HTTP_STEPS: only these http-commands steps (fixed, max, half, async); all when unset. */
+  readonly httpSteps: readonly string[] | null;
+  /** BENCH_RATE_LIMIT=off: the API's rate limiter off in http-commands. */
+  readonly rateLimitOff: boolean;
+  /** BENCH_CPU_PROF: the API runs under --cpu-prof, writing to this directory. */
+  readonly cpuProfDir: string | undefined;
+  /** BENCH_API_NODE_ARGS: extra node flags for the API. */
+  readonly apiNodeArgs: readonly string[];
+  /** BENCH_PROJECTOR_NODE_ARGS: extra node flags for the projector. */
+  readonly projectorNodeArgs: readonly string[];
+  /** BENCH_PROJECTOR_PART: throughput, lag or projector-lag only; all when unset. */
+  readonly projectorPart: string | undefined;
+  /** BENCH_PROJECTOR_RATE: events/s of the lag parts (default 1000). */
+  readonly projectorRate: number;
+  /** BENCH_APP_LOG_DIR: the apps' logs go to files in this directory. */
+  readonly appLogDir: string | undefined;
+  /** BENCH_METRICS_DUMP: print the apps' metrics after the lag parts. */
+  readonly metricsDump: boolean;
+  /** BENCH_DEBUG: print the apps' output. */
+  readonly debug: boolean;
+  /** BENCH_QUERY_DUMP: write the query scenario's latencies to this file. */
+  readonly queryDump: string | undefined;
+}
+
+export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
+  return {
+    httpSteps: env['BENCH_HTTP_STEPS'] ? env['BENCH_HTTP_STEPS'].split(',') : null,
+    rateLimitOff: env['BENCH_RATE_LIMIT'] === 'off',
+    cpuProfDir: env['BENCH_CPU_PROF'] || undefined,
+    apiNodeArgs: words(env['BENCH_API_NODE_ARGS']),
+    projectorNodeArgs: words(env['BENCH_PROJECTOR_NODE_ARGS']),
+    projectorPart: env['BENCH_PROJECTOR_PART'] || undefined,
+    projectorRate: Number(env['BENCH_PROJECTOR_RATE'] ?? 1000),
+    appLogDir: env['BENCH_APP_LOG_DIR'] || undefined,
+    metricsDump: Boolean(env['BENCH_METRICS_DUMP']),
+    debug: Boolean(env['BENCH_DEBUG']),
+    queryDump: env['BENCH_QUERY_DUMP'] || undefined,
+  };
+}
