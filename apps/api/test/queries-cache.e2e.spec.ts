@@ -4,6 +4,7 @@
 // answers correctly from PostgreSQL, without hanging.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from './api.harness.js';
+import { waitFor } from './commands/commands.fixture.js';
 import { privateRedis } from './queries/private-redis.js';
 import { queriesFixture, type Caller, type QueriesFixture } from './queries/queries.fixture.js';
 
@@ -71,6 +72,35 @@ describe('query cache (Redis cache-aside)', () => {
       expect(single.json).toMatchObject({ taskTitle: `round ${round}`, version: round + 1 });
       const list = await user('GET', '/tasks?search=round');
       expect((list.json['tasks'] as { taskTitle: string }[]).map((t) => t.taskTitle)).toEqual([`round ${round}`]);
+    }
+  });
+
+  it('never answers a list page older than the database while the bump after a commit is delayed', async () => {
+    // The projector pauses between its commit and its invalidation: a query
+    // in that gap finds the database updated and the list generation not yet bumped.
+    await fx.stopProjector();
+    await fx.startProjector({ PROJECTOR_FAULT_PAUSE_AFTER_COMMIT_MS: '1500' });
+    const listGeneration = () => Number(redis.cli('get', `${fx.redisKeyPrefix}list-gen:cached-user`) || 0);
+    try {
+      let generation = listGeneration();
+      const { task, token } = await fx.createTask(user, { taskTitle: 'held 0' });
+      await fx.settled(user, token);
+      const id = task['taskId'] as string;
+      for (let round = 1; round <= 3; round++) {
+        await waitFor(async () => listGeneration() > generation || undefined, 10_000, 'the bump after the commit');
+        // Released by the bump: the page is cached again.
+        await user('GET', '/tasks?search=held');
+        const hits = await cacheCount('hit');
+        await user('GET', '/tasks?search=held');
+        expect(await cacheCount('hit')).toBe(hits + 1);
+        generation = listGeneration();
+        await update(id, `held ${round}`);
+        const list = await user('GET', '/tasks?search=held');
+        expect((list.json['tasks'] as { taskTitle: string }[]).map((t) => t.taskTitle)).toEqual([`held ${round}`]);
+      }
+    } finally {
+      await fx.stopProjector();
+      await fx.startProjector();
     }
   });
 

@@ -1,6 +1,7 @@
 // Cache invalidation around each commit (ADR 0016): the changed tasks'
-// entries are marked with their new versions just before the commit, and
-// after it they are marked again and the owners' list generations bumped.
+// entries are marked with their new versions and the owners' lists held
+// just before the commit; after it the owners' list generations are bumped
+// and the holds released (ADR 0044).
 // Redis only holds derived data: its failure never fails a batch. What could not be invalidated is
 // kept (bounded) and retried with the next batch or after a second, so a
 // short Redis outage does not leave entries stale for their whole TTL.
@@ -10,6 +11,7 @@
 // second) must not be served an entry the update has outdated (ADR 0035).
 import type { Logger } from '@tasklog/platform/observability';
 import type { TaskViewCache } from '@tasklog/platform/postgres';
+import { randomUUID } from 'node:crypto';
 import type { ProjectorMetrics } from './projector.metrics.js';
 
 const MAX_PENDING_TASKS = 100_000;
@@ -17,10 +19,18 @@ const MAX_PENDING_TASKS = 100_000;
 const PRE_COMMIT_TIMEOUT_MS = 50;
 /** How long after a generation change (or the projector's start) the previous generation is marked too. */
 export const PREVIOUS_GENERATION_GRACE_MS = 10_000;
+/**
+ * The longest a batch holds its owners' lists: a projector that dies
+ * between its commit and its bump leaves them uncached this long at most.
+ */
+export const LIST_HOLD_MS = 30_000;
 
 export class CacheInvalidator {
   private pendingTasks = new Map<string, { generations: readonly number[]; version: number }>();
   private pendingOwners = new Set<string>();
+  private pendingTokens = new Set<string>();
+  private readonly instance = randomUUID().slice(0, 8);
+  private tokens = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -32,19 +42,33 @@ export class CacheInvalidator {
     private readonly logger: Logger,
   ) {}
 
+  /** A new batch token: names the batch's list holds, released by the bump after its commit. */
+  holdToken(): string {
+    return `${this.instance}:${++this.tokens}`;
+  }
+
   /**
    * Inside the batch's transaction, just before its commit: marks the tasks'
-   * entries with their new versions (best effort, bounded; never throws).
-   * False: not done, and the post-commit invalidation marks them instead.
+   * entries with their new versions and holds the owners' lists under
+   * `token` (best effort, bounded; never throws). False: not done, and the
+   * post-commit invalidation marks the tasks instead.
    */
-  async beforeCommit(generation: number, tasks: readonly { taskId: string; version: number }[]): Promise<boolean> {
-    if (tasks.length === 0) return true;
+  async beforeCommit(
+    generation: number,
+    tasks: readonly { taskId: string; version: number }[],
+    owners: readonly string[],
+    token: string,
+  ): Promise<boolean> {
+    if (tasks.length === 0 && owners.length === 0) return true;
     if (!this.cache.available()) return false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>(
       (resolve) => (timer = setTimeout(() => resolve(false), PRE_COMMIT_TIMEOUT_MS)),
     );
-    const marked = Promise.all(this.generationsToMark(generation).map((g) => this.cache.markTasks(g, tasks))).then(
+    const marked = Promise.all([
+      this.cache.holdLists(owners, token, LIST_HOLD_MS),
+      ...this.generationsToMark(generation).map((g) => this.cache.markTasks(g, tasks)),
+    ]).then(
       () => true,
       () => false,
     );
@@ -54,14 +78,23 @@ export class CacheInvalidator {
     return done;
   }
 
-  /** Queues the changes of one committed batch (tasks: those not marked before the commit) and flushes (never throws). */
-  invalidate(generation: number, tasks: readonly { taskId: string; version: number }[], owners: Iterable<string>) {
+  /**
+   * Queues the changes of one committed batch (tasks: those not marked
+   * before the commit; tokens: the holds to release) and flushes (never throws).
+   */
+  invalidate(
+    generation: number,
+    tasks: readonly { taskId: string; version: number }[],
+    owners: Iterable<string>,
+    tokens: Iterable<string> = [],
+  ) {
     const generations = this.generationsToMark(generation);
     for (const t of tasks) {
       const known = this.pendingTasks.get(t.taskId);
       if (!known || known.version < t.version) this.pendingTasks.set(t.taskId, { generations, version: t.version });
     }
     for (const owner of owners) this.pendingOwners.add(owner);
+    for (const token of tokens) this.pendingTokens.add(token);
     this.running = this.running.then(() => this.flush());
     return this.running;
   }
@@ -77,8 +110,10 @@ export class CacheInvalidator {
     if (this.pendingTasks.size === 0 && this.pendingOwners.size === 0) return;
     const tasks = this.pendingTasks;
     const owners = this.pendingOwners;
+    const tokens = this.pendingTokens;
     this.pendingTasks = new Map();
     this.pendingOwners = new Set();
+    this.pendingTokens = new Set();
     const byGeneration = new Map<number, { taskId: string; version: number }[]>();
     for (const [taskId, { generations, version }] of tasks) {
       for (const generation of generations) {
@@ -88,11 +123,11 @@ export class CacheInvalidator {
       }
     }
     try {
-      await this.cache.invalidate(0, [], [...owners]);
+      await this.cache.invalidate(0, [], [...owners], [...tokens]);
       for (const [generation, list] of byGeneration) await this.cache.invalidate(generation, list, []);
     } catch (error) {
       this.metrics.cacheFailures.inc();
-      this.keep(tasks, owners, error);
+      this.keep(tasks, owners, tokens, error);
     }
   }
 
@@ -107,6 +142,7 @@ export class CacheInvalidator {
   private keep(
     tasks: Map<string, { generations: readonly number[]; version: number }>,
     owners: Set<string>,
+    tokens: Set<string>,
     error: unknown,
   ) {
     if (tasks.size + this.pendingTasks.size > MAX_PENDING_TASKS) {
@@ -118,6 +154,7 @@ export class CacheInvalidator {
     }
     for (const [id, entry] of tasks) if (!this.pendingTasks.has(id)) this.pendingTasks.set(id, entry);
     for (const owner of owners) this.pendingOwners.add(owner);
+    for (const token of tokens) this.pendingTokens.add(token);
     this.logger.debug({ pending: this.pendingTasks.size, err: String(error) }, 'cache invalidation failed; retrying');
     if (this.stopped) return;
     this.timer ??= setTimeout(() => {

@@ -59,6 +59,11 @@ export function changedTasks(fold: BatchFold): { taskId: string; version: number
   return fold.tasks.map((t) => ({ taskId: t.after.taskId, version: t.after.version }));
 }
 
+/** The owners of the tasks a batch changed: their lists are held and then invalidated. */
+export function changedOwners(fold: BatchFold): string[] {
+  return [...new Set(fold.tasks.map((t) => t.after.ownerId))];
+}
+
 export function decode(partition: number, messages: readonly kafkajs.KafkaMessage[]): DecodedBatch {
   const events: PositionedEvent[] = [];
   const undecodable: DecodedBatch['undecodable'] = [];

@@ -20,7 +20,7 @@ import {
   type SqlPool,
 } from '@tasklog/platform/postgres';
 import type { CacheInvalidator } from './cache.invalidator.js';
-import { changedTasks, observeCommit, type FetchedBatch } from './committed-batch.js';
+import { changedOwners, changedTasks, observeCommit, type FetchedBatch } from './committed-batch.js';
 import { deadLetterRecord } from './dead-letter.record.js';
 import type { ProjectorMetrics } from './projector.metrics.js';
 
@@ -49,6 +49,8 @@ export class ProjectionWriter {
   private running: Promise<void> | null = null;
   private roomWaiters: (() => void)[] = [];
   private failing = false;
+  /** Tokens of the list holds this writer's batches set and no bump has released yet. */
+  private heldLists: string[] = [];
   private stopped = false;
   /** Ends a backoff sleep at stop, so stopping never waits out a retry delay. */
   private readonly stopping = new AbortController();
@@ -157,6 +159,8 @@ export class ProjectionWriter {
   private async apply(batches: FetchedBatch[]): Promise<{ outcome: MultiProjectionOutcome; marked: boolean }> {
     const merged = mergeByPartition(batches);
     let marked = false;
+    const token = this.invalidator.holdToken();
+    this.heldLists.push(token);
     const outcome = await inTransaction(
       this.pool,
       async (client, begin) => {
@@ -164,7 +168,7 @@ export class ProjectionWriter {
           begin,
           // Redis markers go out while PostgreSQL runs the write; both are done before the commit.
           alongsideWrite: async (generation, fold) => {
-            marked = await this.invalidator.beforeCommit(generation, changedTasks(fold));
+            marked = await this.invalidator.beforeCommit(generation, changedTasks(fold), changedOwners(fold), token);
           },
         });
         await this.deadLetter(batches, result);
@@ -217,8 +221,15 @@ export class ProjectionWriter {
       );
     }
     for (const p of outcome.partitions) this.hooks.committed(p.partition, p.nextOffset);
-    const owners = new Set(outcome.fold.tasks.map((t) => t.after.ownerId));
-    void this.invalidator.invalidate(outcome.generation, marked ? [] : changedTasks(outcome.fold), owners);
+    // This batch's holds, and those of its failed attempts, are released with the bump.
+    const tokens = this.heldLists;
+    this.heldLists = [];
+    void this.invalidator.invalidate(
+      outcome.generation,
+      marked ? [] : changedTasks(outcome.fold),
+      changedOwners(outcome.fold),
+      tokens,
+    );
     observeCommit(this.metrics, batches, outcome, { started, committedAt });
   }
 

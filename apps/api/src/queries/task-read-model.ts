@@ -98,12 +98,15 @@ export class TaskReadModel {
    * A list page from the cache, or loaded and cached. The key carries the
    * scope's list generation as read before loading: a page loaded just
    * before the projector's bump is stored under a generation nobody reads.
+   * While a batch holds the scope's lists (from just before its commit to
+   * its bump) the page is loaded and not cached (ADR 0044).
    */
   async listPage<T>(scope: string, query: string, fresh: boolean, load: () => Promise<T>): Promise<T> {
     const generation = await this.generation();
     let key: string | undefined;
     const cached = await this.lookup(fresh, async () => {
       const listGeneration = await this.cache!.listGeneration(scope);
+      if (listGeneration === null) return undefined;
       key = cacheKeys.list(generation, scope, listGeneration, createHash('sha1').update(query).digest('hex'));
       return this.cache!.getList(key);
     });

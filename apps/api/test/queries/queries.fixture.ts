@@ -43,8 +43,12 @@ export async function queriesFixture(options: QueriesFixtureOptions = {}) {
     redisKeyPrefix,
     grpcQueriesPort: runtime.grpc?.port ?? 0,
     runtime,
-    async startProjector(): Promise<void> {
-      projector ??= await startProjector(projectorConfig(projectorEnv), { http: false, logger: testLogger });
+    /** Starts the projector (env: settings over the fixture's, e.g. fault injection). */
+    async startProjector(env: Record<string, string> = {}): Promise<void> {
+      projector ??= await startProjector(projectorConfig({ ...projectorEnv, ...env }), {
+        http: false,
+        logger: testLogger,
+      });
       await waitFor(async () => (projector!.consumer.isReady() ? true : undefined), 30_000, 'projector ready');
     },
     async stopProjector(): Promise<void> {

@@ -4,8 +4,10 @@
 // just before each commit with a bare `<version>|` marker, and a reader may
 // only store a version at least as new as what is there (a script checks):
 // a reader that fetched the old row just before the commit cannot put it back. List
-// pages are invalidated by a per-user generation counter (no KEYS scans).
-// Every entry has a TTL; every failure is the caller's cache miss.
+// pages are invalidated by a per-user generation counter (no KEYS scans);
+// from just before a commit until its bump the owner's lists are held, and
+// readers go to PostgreSQL (ADR 0044). Every entry has a TTL; every failure
+// is the caller's cache miss.
 import type { Redis } from '@tasklog/platform/redis';
 
 /** Counter of the lists spanning every user (admin lists without a userId). */
@@ -23,6 +25,8 @@ export const DEFAULT_CACHE_TTLS: CacheTtls = { taskSeconds: 60, listSeconds: 30,
 export const cacheKeys = {
   task: (generation: number, taskId: string) => `task:${generation}:${taskId}`,
   listGeneration: (scope: string) => `list-gen:${scope}`,
+  /** Hash of the batches between their commit's start and their bump: batch token → hold expiry (ms). */
+  listHolds: (scope: string) => `list-hold:${scope}`,
   list: (generation: number, scope: string, listGeneration: string, queryHash: string) =>
     `list:${generation}:${scope}:${listGeneration}:${queryHash}`,
 };
@@ -45,10 +49,36 @@ return 1`;
 const MARK = `
 for i, key in ipairs(KEYS) do redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1]) end
 return #KEYS`;
-// KEYS: list-generation counters; ARGV[1]: TTL.
-const BUMP = `
-for _, key in ipairs(KEYS) do redis.call('INCR', key) redis.call('EXPIRE', key, ARGV[1]) end
+// The time in Redis (ms): holds are compared with one clock whoever set them.
+const NOW_MS = `local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
+// KEYS: list-hold hashes; ARGV[1]: batch token, ARGV[2]: hold (ms).
+const HOLD = `${NOW_MS}
+for _, key in ipairs(KEYS) do
+  redis.call('HSET', key, ARGV[1], now + tonumber(ARGV[2]))
+  if redis.call('PTTL', key) < tonumber(ARGV[2]) then redis.call('PEXPIRE', key, ARGV[2]) end
+end
 return #KEYS`;
+// KEYS: pairs (list-generation counter, list-hold hash); ARGV[1]: TTL,
+// ARGV[2]: the batch tokens to release, space-separated ('' = none). Expired
+// holds (a projector that died between its commit and its bump) go too.
+const BUMP = `${NOW_MS}
+for i = 1, #KEYS, 2 do
+  redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[1])
+  for token in string.gmatch(ARGV[2], '%S+') do redis.call('HDEL', KEYS[i + 1], token) end
+  local holds = redis.call('HGETALL', KEYS[i + 1])
+  for j = 2, #holds, 2 do
+    if tonumber(holds[j]) <= now then redis.call('HDEL', KEYS[i + 1], holds[j - 1]) end
+  end
+end
+return #KEYS / 2`;
+// KEYS: the list-generation counter and the list-hold hash of one scope.
+// The generation, or nil while a batch holds the scope's lists.
+const LIST_GENERATION = `${NOW_MS}
+local holds = redis.call('HGETALL', KEYS[2])
+for j = 2, #holds, 2 do if tonumber(holds[j]) > now then return nil end end
+return redis.call('GET', KEYS[1]) or '0'`;
 
 /** Keys per scripted call: a call blocks Redis for its duration. */
 const KEYS_PER_CALL = 2000;
@@ -57,6 +87,8 @@ type ScriptedRedis = Redis & {
   tasklogSetIfNewer(key: string, version: number, body: string, ttl: number): Promise<number>;
   tasklogMark(keys: number, ...args: (string | number)[]): Promise<number>;
   tasklogBump(keys: number, ...args: (string | number)[]): Promise<number>;
+  tasklogHold(keys: number, ...args: (string | number)[]): Promise<number>;
+  tasklogListGeneration(generationKey: string, holdsKey: string): Promise<string | null>;
 };
 
 function scripted(redis: Redis): ScriptedRedis {
@@ -65,6 +97,9 @@ function scripted(redis: Redis): ScriptedRedis {
     redis.defineCommand('tasklogSetIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER });
   if (typeof r.tasklogMark !== 'function') redis.defineCommand('tasklogMark', { lua: MARK });
   if (typeof r.tasklogBump !== 'function') redis.defineCommand('tasklogBump', { lua: BUMP });
+  if (typeof r.tasklogHold !== 'function') redis.defineCommand('tasklogHold', { lua: HOLD });
+  if (typeof r.tasklogListGeneration !== 'function')
+    redis.defineCommand('tasklogListGeneration', { numberOfKeys: 2, lua: LIST_GENERATION });
   return r;
 }
 
@@ -95,8 +130,13 @@ export class TaskViewCache {
     await this.redis.tasklogSetIfNewer(cacheKeys.task(generation, taskId), version, json, this.ttls.taskSeconds);
   }
 
-  async listGeneration(scope: string): Promise<string> {
-    return (await this.redis.get(cacheKeys.listGeneration(scope))) ?? '0';
+  /**
+   * The scope's list generation, or null while a batch touching it is
+   * between its commit's start and its bump: its pages may be older than
+   * the database, so the reader neither reads nor stores one.
+   */
+  async listGeneration(scope: string): Promise<string | null> {
+    return this.redis.tasklogListGeneration(cacheKeys.listGeneration(scope), cacheKeys.listHolds(scope));
   }
 
   async getList(key: string): Promise<string | undefined> {
@@ -115,23 +155,41 @@ export class TaskViewCache {
    * commit fail, readers only miss until the TTL.
    */
   async markTasks(generation: number, tasks: readonly { taskId: string; version: number }[]): Promise<void> {
-    await this.exec(generation, tasks, []);
+    await Promise.all(this.mark(generation, tasks));
   }
 
-  /** After a commit: bump the touched users' list generations (and mark tasks not marked before it). */
+  /**
+   * Just before a commit: holds the owners' lists (and `@all`) for the batch
+   * `token` until its bump releases them, or for `holdMs` at most.
+   */
+  async holdLists(owners: readonly string[], token: string, holdMs: number): Promise<void> {
+    if (owners.length === 0) return;
+    const keys = [...owners, ALL_USERS].map((scope) => cacheKeys.listHolds(scope));
+    await this.redis.tasklogHold(keys.length, ...keys, token, holdMs);
+  }
+
+  /**
+   * After a commit: bump the touched users' list generations and release the
+   * holds of the batches `tokens` (and mark tasks not marked before it).
+   */
   async invalidate(
     generation: number,
     tasks: readonly { taskId: string; version: number }[],
     owners: readonly string[],
+    tokens: readonly string[] = [],
   ): Promise<void> {
-    await this.exec(generation, tasks, owners.length === 0 ? [] : [...owners, ALL_USERS]);
+    const calls = this.mark(generation, tasks);
+    if (owners.length > 0) {
+      const keys = [...owners, ALL_USERS].flatMap((scope) => [
+        cacheKeys.listGeneration(scope),
+        cacheKeys.listHolds(scope),
+      ]);
+      calls.push(this.redis.tasklogBump(keys.length, ...keys, this.ttls.listGenerationSeconds, tokens.join(' ')));
+    }
+    await Promise.all(calls);
   }
 
-  private async exec(
-    generation: number,
-    tasks: readonly { taskId: string; version: number }[],
-    scopes: readonly string[],
-  ): Promise<void> {
+  private mark(generation: number, tasks: readonly { taskId: string; version: number }[]): Promise<number>[] {
     const calls: Promise<number>[] = [];
     for (let i = 0; i < tasks.length; i += KEYS_PER_CALL) {
       const chunk = tasks.slice(i, i + KEYS_PER_CALL);
@@ -140,10 +198,6 @@ export class TaskViewCache {
         this.redis.tasklogMark(keys.length, ...keys, this.ttls.taskSeconds, ...chunk.map((t) => `${t.version}|`)),
       );
     }
-    if (scopes.length > 0) {
-      const keys = scopes.map((scope) => cacheKeys.listGeneration(scope));
-      calls.push(this.redis.tasklogBump(keys.length, ...keys, this.ttls.listGenerationSeconds));
-    }
-    await Promise.all(calls);
+    return calls;
   }
 }
