@@ -1,5 +1,5 @@
 // Task commands <-> TaskCommandEnvelope bytes (topic tasklog.task-commands.v1).
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import type { CommandMetadata, TaskCommand } from '@tasklog/domain';
 import * as pb from '../gen/tasklog/v1/commands_pb.js';
 import { ContractDecodingError } from '../common/contract.errors.js';
@@ -7,15 +7,15 @@ import { patchFromProto, patchToProto } from '../common/details-patch.codec.js';
 import { optionalStatusFromProto, statusFromProto, statusToProto } from '../common/task-status.codec.js';
 import { fromOptionalTimestamp, fromTimestamp, toOptionalTimestamp, toTimestamp } from '../common/time.codec.js';
 import { decodeBinary } from '../common/fast-binary.js';
+import { encodeBinary } from '../common/fast-binary.writer.js';
 
 type EnvelopeCommand = pb.TaskCommandEnvelope['command'];
 
 export function encodeTaskCommand(command: TaskCommand): Uint8Array {
-  const envelope = create(pb.TaskCommandEnvelopeSchema, {
+  return encodeBinary(pb.TaskCommandEnvelopeSchema, {
     metadata: metadataToProto(command.metadata),
     command: commandToProto(command),
   });
-  return toBinary(pb.TaskCommandEnvelopeSchema, envelope);
 }
 
 export function decodeTaskCommand(bytes: Uint8Array): TaskCommand {

@@ -39,8 +39,6 @@ interface MessagePlan {
 /** FeatureSet.FieldPresence.IMPLICIT: a proto3 field without `optional`. */
 const IMPLICIT = 2;
 
-const plans = new WeakMap<DescMessage, MessagePlan | null>();
-
 /** fromBinary(schema, bytes), faster for the field types the platform's contracts use. */
 export function decodeBinary<Desc extends DescMessage>(schema: Desc, bytes: Uint8Array): MessageShape<Desc> {
   const plan = planOf(schema);
@@ -61,14 +59,25 @@ export function hasFastPath(schema: DescMessage): boolean {
   return planOf(schema) !== null;
 }
 
-function planOf(schema: DescMessage): MessagePlan | null {
-  let plan = plans.get(schema);
-  if (plan === undefined) {
-    plans.set(schema, null); // a recursive message type stays reflective
-    plan = compile(schema);
-    plans.set(schema, plan);
-  }
-  return plan;
+const planOf = compiledPerMessage(compile);
+
+/**
+ * `compile` memoized per message type; null (left to the reflective code)
+ * for a type it cannot compile, and for a recursive one.
+ */
+export function compiledPerMessage<Plan>(
+  compile: (schema: DescMessage) => Plan | null,
+): (schema: DescMessage) => Plan | null {
+  const plans = new WeakMap<DescMessage, Plan | null>();
+  return (schema) => {
+    let plan = plans.get(schema);
+    if (plan === undefined) {
+      plans.set(schema, null);
+      plan = compile(schema);
+      plans.set(schema, plan);
+    }
+    return plan;
+  };
 }
 
 function compile(schema: DescMessage): MessagePlan | null {

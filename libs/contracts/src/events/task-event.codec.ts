@@ -1,7 +1,7 @@
 // The event log's record value: TaskEventEnvelope bytes <-> RecordedEvent.
 // Decoding goes through the upcaster seam, so callers always receive the
 // current version of every event.
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import type { EventMetadata, RecordedEvent, TaskEvent } from '@tasklog/domain';
 import {
   EventMetadataSchema,
@@ -14,6 +14,7 @@ import { eventFromProto, eventToProto } from './task-event-payload.codec.js';
 import type { StoredTaskEvent } from './legacy-task.events.js';
 import { upcastTaskEvent, type TaskEventUpcaster } from './task-event.upcasters.js';
 import { decodeBinary } from '../common/fast-binary.js';
+import { encodeBinary } from '../common/fast-binary.writer.js';
 
 export interface StoredRecordedEvent {
   readonly event: StoredTaskEvent;
@@ -21,8 +22,7 @@ export interface StoredRecordedEvent {
 }
 
 export function encodeTaskEvent({ event, metadata }: RecordedEvent<TaskEvent>): Uint8Array {
-  const envelope = create(TaskEventEnvelopeSchema, { metadata: metadataToProto(metadata), event: eventToProto(event) });
-  return toBinary(TaskEventEnvelopeSchema, envelope);
+  return encodeBinary(TaskEventEnvelopeSchema, { metadata: metadataToProto(metadata), event: eventToProto(event) });
 }
 
 /** The event exactly as stored, without upcasting. */

@@ -1,13 +1,14 @@
 // Command outcomes (topic tasklog.task-command-results.v1): accepted with the
 // task's new version and the position of its last event (the API's
 // consistency token), or rejected with the decider's rejection.
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import { isRejectionCode, type Rejection } from '@tasklog/domain';
 import * as pb from '../gen/tasklog/v1/command_results_pb.js';
 import { ContractDecodingError } from '../common/contract.errors.js';
 import { taskViewFromProto, taskViewToProto } from '../common/task-state.codec.js';
 import type { TaskRepresentation } from '../common/task-representation.js';
 import { decodeBinary } from '../common/fast-binary.js';
+import { encodeBinary } from '../common/fast-binary.writer.js';
 
 export type CommandOutcome =
   | {
@@ -75,7 +76,7 @@ export function commandResultFromProto(message: pb.CommandResult): CommandResult
 }
 
 export function encodeCommandResult(result: CommandResult): Uint8Array {
-  return toBinary(pb.CommandResultSchema, commandResultToProto(result));
+  return encodeBinary(pb.CommandResultSchema, commandResultToProto(result));
 }
 
 export function decodeCommandResult(bytes: Uint8Array): CommandResult {

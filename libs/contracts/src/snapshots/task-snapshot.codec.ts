@@ -1,6 +1,6 @@
 // Snapshot-topic values: a task's state with its recent command outcomes, or
 // a partition checkpoint, both inside a SnapshotRecord.
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import type { ExistingTask } from '@tasklog/domain';
 import * as pb from '../gen/tasklog/v1/snapshots_pb.js';
 import { ContractDecodingError } from '../common/contract.errors.js';
@@ -8,6 +8,7 @@ import { taskStateFromProto, taskStateToProto } from '../common/task-state.codec
 import { fromTimestamp, toTimestamp } from '../common/time.codec.js';
 import { commandResultFromProto, commandResultToProto, type CommandResult } from '../results/command-result.codec.js';
 import { decodeBinary } from '../common/fast-binary.js';
+import { encodeBinary } from '../common/fast-binary.writer.js';
 
 export interface TaskSnapshot {
   readonly state: ExistingTask;
@@ -47,7 +48,7 @@ export function encodeSnapshotContent(content: SnapshotContent): Uint8Array {
     });
     record.record = { case: 'partitionCheckpoint', value };
   }
-  return toBinary(pb.SnapshotRecordSchema, record);
+  return encodeBinary(pb.SnapshotRecordSchema, record);
 }
 
 export function decodeSnapshotContent(bytes: Uint8Array): SnapshotContent {
