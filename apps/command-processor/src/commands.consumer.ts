@@ -1,7 +1,10 @@
 // The command processor's consumer group on tasklog.task-commands.v1. At
 // every group join it fences the writers of the partitions it now owns and
 // rebuilds their state (reusing the state it has when the log has not moved
-// since), then decides each fetched batch through that partition's writer.
+// since). Fetched commands go to their partition's pipeline, which decides
+// and commits them in order through the partition's writer, one transaction
+// after the other, while kafkajs fetches on: a slow transaction of one
+// partition does not hold the next fetch of the others (ADR 0046).
 import kafkajs from 'kafkajs';
 import type { CommandBus } from '@nestjs/cqrs';
 import { highWatermarks, KafkaTransactionError, type KafkaClient } from '@tasklog/platform/kafka';
@@ -12,9 +15,56 @@ import { PartitionWriter } from './partition-writer.js';
 import type { ProcessorConfig } from './processor.config.js';
 import type { ProcessorMetrics } from './processor.metrics.js';
 
+/** The commands of one owned partition waiting for their transaction, in one group generation. */
+class Pipeline {
+  queue: kafkajs.KafkaMessage[] = [];
+  running: Promise<void> | null = null;
+  /** The command offset the last committed transaction moved the group to (where a re-read starts). */
+  committedNext: string | null = null;
+  /** A transaction of this pipeline failed: its writer's state is not to be reused. */
+  failed = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    readonly partition: number,
+    /** False once the partition's assignment changed or the consumer stopped. */
+    readonly current: () => boolean,
+  ) {}
+
+  take(count: number): kafkajs.KafkaMessage[] {
+    const chunk = this.queue.splice(0, count);
+    this.wake();
+    return chunk;
+  }
+
+  clear(): void {
+    this.queue = [];
+    this.wake();
+  }
+
+  /** Resolves when commands were taken from the queue, or after `ms`. */
+  taken(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
 export class CommandsConsumer {
   private consumer: kafkajs.Consumer | null = null;
   private readonly writers = new Map<number, Promise<PartitionWriter>>();
+  private pipelines = new Map<number, Pipeline>();
+  private stopping = false;
   /** States kept across generations: reused when their partition's log has not moved. */
   private readonly kept = new Map<number, PartitionState>();
   private owned: number[] = [];
@@ -67,8 +117,12 @@ export class CommandsConsumer {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.consumer?.disconnect();
     this.consumer = null;
+    // The transactions in flight finish; what is still queued is not committed and is read again by the next owner.
+    await Promise.allSettled([...this.pipelines.values()].map((p) => p.running));
+    this.pipelines = new Map();
     await this.dropAll();
   }
 
@@ -78,8 +132,12 @@ export class CommandsConsumer {
     this.ready = false;
     this.metrics.ownedPartitions.set(owned.length);
     const previous = [...this.writers.values()];
+    const draining = [...this.pipelines.values()];
+    const pipelines = new Map<number, Pipeline>();
+    for (const p of owned) pipelines.set(p, new Pipeline(p, () => !this.stopping && this.pipelines === pipelines));
+    this.pipelines = pipelines;
     this.writers.clear();
-    const preparing = this.prepareWithRetry(owned, previous);
+    const preparing = this.prepareWithRetry(owned, previous, draining);
     for (const p of owned)
       this.setWriter(
         p,
@@ -103,15 +161,21 @@ export class CommandsConsumer {
   private async prepareWithRetry(
     owned: number[],
     previous: Promise<PartitionWriter>[],
+    draining: Pipeline[],
   ): Promise<Map<number, PartitionWriter>> {
+    // The previous generation's transactions in flight end first: their
+    // writers' states are only reused once nothing decides on them any more.
+    await Promise.allSettled(draining.map((p) => p.running));
+    for (const p of draining) if (p.failed) this.kept.delete(p.partition);
     for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
       try {
-        return await this.prepare(owned, previous);
+        return await this.prepare(owned, previous, draining);
       } catch (error) {
         if (this.owned !== owned || this.consumer === null) throw error;
         this.metrics.failures.inc({ reason: 'error' });
         this.logger.warn({ err: String(error), retryInMs: delay }, 'partition recovery failed: retrying');
         previous = [];
+        draining = [];
         await new Promise((resolve) => setTimeout(resolve, delay));
         if (this.owned !== owned || this.consumer === null) throw error;
       }
@@ -119,10 +183,15 @@ export class CommandsConsumer {
   }
 
   /** Fences every owned partition, then rebuilds the states that are stale. */
-  private async prepare(owned: number[], previous: Promise<PartitionWriter>[]): Promise<Map<number, PartitionWriter>> {
+  private async prepare(
+    owned: number[],
+    previous: Promise<PartitionWriter>[],
+    draining: Pipeline[],
+  ): Promise<Map<number, PartitionWriter>> {
+    const failed = new Set(draining.filter((p) => p.failed).map((p) => p.partition));
     for (const w of await Promise.allSettled(previous)) {
       if (w.status === 'fulfilled') {
-        this.kept.set(w.value.partition, w.value.state);
+        if (!failed.has(w.value.partition)) this.kept.set(w.value.partition, w.value.state);
         await w.value.close();
       }
     }
@@ -159,44 +228,82 @@ export class CommandsConsumer {
     }
   }
 
-  private async onBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: kafkajs.EachBatchPayload): Promise<void> {
-    const size = this.config.maxCommandsPerTransaction;
-    for (let start = 0; start < batch.messages.length; start += size) {
-      if (!isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(start, start + size);
-      await this.handleChunk(batch.partition, chunk, isRunning, isStale);
-      resolveOffset(chunk.at(-1)!.offset);
+  /**
+   * Queues the fetched commands on their partition's pipeline and lets
+   * kafkajs fetch on (their offsets are resolved in memory only: the group
+   * offset moves in each transaction). Waits while the pipeline holds more
+   * than PROCESSOR_MAX_QUEUED_COMMANDS, heartbeating meanwhile.
+   */
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: kafkajs.EachBatchPayload) {
+    const pipeline = this.pipelines.get(batch.partition);
+    const last = batch.messages.at(-1);
+    if (!pipeline || last === undefined || !isRunning() || isStale()) return;
+    pipeline.committedNext ??= batch.messages[0]!.offset;
+    pipeline.queue.push(...batch.messages);
+    resolveOffset(last.offset);
+    this.pump(pipeline);
+    while (pipeline.queue.length > this.config.maxQueuedCommands && pipeline.current() && isRunning() && !isStale()) {
+      await pipeline.taken(1_000);
       await heartbeat();
     }
   }
 
-  private async handleChunk(
-    partition: number,
-    messages: kafkajs.KafkaMessage[],
-    isRunning: () => boolean,
-    isStale: () => boolean,
-  ): Promise<void> {
+  private pump(pipeline: Pipeline): void {
+    if (pipeline.running !== null) return;
+    pipeline.running = this.drain(pipeline).finally(() => {
+      pipeline.running = null;
+      if (pipeline.queue.length > 0 && pipeline.current()) this.pump(pipeline);
+    });
+  }
+
+  /** Decides and commits the queued commands in order, one transaction per chunk. */
+  private async drain(pipeline: Pipeline): Promise<void> {
+    const { partition } = pipeline;
+    while (pipeline.queue.length > 0 && pipeline.current()) {
+      const chunk = pipeline.take(this.config.maxCommandsPerTransaction);
+      try {
+        await this.handleChunk(pipeline, chunk);
+        pipeline.committedNext = (BigInt(chunk.at(-1)!.offset) + 1n).toString();
+      } catch (error) {
+        if (!pipeline.current()) return;
+        // Given up after rebuilding the writer: what is queued is dropped and
+        // read again from the last committed command, after a pause.
+        pipeline.clear();
+        this.logger.error(
+          { partition, from: pipeline.committedNext, err: String(error) },
+          'batch failed again: reading the partition again from its last committed command',
+        );
+        if (pipeline.committedNext !== null)
+          this.consumer?.seek({ topic: this.config.topics.commands, partition, offset: pipeline.committedNext });
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        return;
+      }
+    }
+  }
+
+  private async handleChunk(pipeline: Pipeline, messages: kafkajs.KafkaMessage[]): Promise<void> {
+    const { partition } = pipeline;
+    const gone = () => new Error(`partition ${partition} is no longer this pipeline's`);
     for (let attempt = 1; ; attempt++) {
-      const writer = await this.writer(partition);
+      // Looked up while the pipeline is current (the next generation's writers never serve it)…
+      if (!pipeline.current()) throw gone();
+      const writer = await this.writer(pipeline);
+      // …and checked again once prepared: the assignment may have changed meanwhile.
+      if (!pipeline.current()) throw gone();
       try {
         await writer.handle(messages);
         return;
       } catch (error) {
-        await this.fail(partition, writer, error);
+        if (!pipeline.current()) {
+          // The next generation rebuilds the partition; this writer's state is not to be reused.
+          pipeline.failed = true;
+          throw error;
+        }
+        await this.fail(pipeline, writer, error);
         // The rebuilt writer decides the same commands again: whatever the
         // failed transaction did is either aborted or, if it did commit, in
         // the rebuilt state, so retried commands are answered as repeats.
-        if (attempt >= 3 || !isRunning() || isStale()) {
-          throw new kafkajs.KafkaJSError(`batch of partition ${partition} failed: ${String(error)}`, {
-            retriable: true,
-          });
-        }
+        if (attempt >= 3 || !pipeline.current()) throw error;
       }
     }
   }
@@ -207,11 +314,16 @@ export class CommandsConsumer {
    * rebuild from the log; kafkajs then re-fetches from the last committed
    * command offset.
    */
-  private async fail(partition: number, writer: PartitionWriter, error: unknown): Promise<void> {
+  private async fail(pipeline: Pipeline, writer: PartitionWriter, error: unknown): Promise<void> {
+    const { partition } = pipeline;
     const fenced = error instanceof KafkaTransactionError && error.fenced;
     this.metrics.failures.inc({ reason: fenced ? 'fenced' : 'error' });
     this.logger.warn({ partition, err: String(error), fenced }, 'batch failed: rebuilding the partition writer');
+    pipeline.failed = true;
     await writer.close();
+    // A new assignment meanwhile prepares the partition itself.
+    if (!pipeline.current()) return;
+    pipeline.failed = false;
     this.kept.delete(partition);
     await this.setWriter(partition, this.prepareOne(partition)).catch(() => undefined);
   }
@@ -224,12 +336,14 @@ export class CommandsConsumer {
     return writer;
   }
 
-  private async writer(partition: number): Promise<PartitionWriter> {
+  private async writer(pipeline: Pipeline): Promise<PartitionWriter> {
+    const { partition } = pipeline;
     const pending = this.writers.get(partition);
     if (!pending) throw new Error(`partition ${partition} is not owned by this member`);
     try {
       return await pending;
     } catch (error) {
+      if (!pipeline.current()) throw error;
       this.logger.warn({ partition, err: String(error) }, 'partition writer unavailable: preparing it again');
       return this.setWriter(partition, this.prepareOne(partition));
     }
