@@ -11,7 +11,7 @@ import { highWatermarks, KafkaTransactionError, type KafkaClient } from '@tasklo
 import type { Logger } from '@tasklog/platform/observability';
 import { recoverPartitions } from './partition-recovery.js';
 import type { PartitionState } from './partition-state.js';
-import { PartitionWriter } from './partition-writer.js';
+import { PartitionWriter, TransactionFaults, type WriterDeps } from './partition-writer.js';
 import type { ProcessorConfig } from './processor.config.js';
 import type { ProcessorMetrics } from './processor.metrics.js';
 
@@ -65,6 +65,7 @@ export class CommandsConsumer {
   private readonly writers = new Map<number, Promise<PartitionWriter>>();
   private pipelines = new Map<number, Pipeline>();
   private stopping = false;
+  private readonly faults: TransactionFaults;
   /** States kept across generations: reused when their partition's log has not moved. */
   private readonly kept = new Map<number, PartitionState>();
   private owned: number[] = [];
@@ -78,7 +79,9 @@ export class CommandsConsumer {
     private readonly logger: Logger,
     /** Called when the consumer stopped for good: the process should exit and be restarted. */
     private readonly onFatal: (error: Error) => void = () => undefined,
-  ) {}
+  ) {
+    this.faults = new TransactionFaults(config.faultFailTransactions);
+  }
 
   /** True when every owned partition has caught up with the log. */
   isReady(): boolean {
@@ -214,7 +217,7 @@ export class CommandsConsumer {
         this.logger,
       );
       this.metrics.catchUpSeconds.observe((performance.now() - started) / 1000);
-      const deps = { config: this.config, commandBus: this.commandBus, metrics: this.metrics, logger: this.logger };
+      const deps = this.writerDeps();
       return new Map(
         owned.map((p) => [
           p,
@@ -361,7 +364,7 @@ export class CommandsConsumer {
       await producer.disconnect();
       throw error;
     });
-    const deps = { config: this.config, commandBus: this.commandBus, metrics: this.metrics, logger: this.logger };
+    const deps = this.writerDeps();
     return PartitionWriter.open(producer, states.get(partition)!, deps);
   }
 
@@ -369,6 +372,11 @@ export class CommandsConsumer {
     const all = await Promise.allSettled([...this.writers.values()]);
     this.writers.clear();
     for (const w of all) if (w.status === 'fulfilled') await w.value.close();
+  }
+
+  private writerDeps(): WriterDeps {
+    const { config, commandBus, metrics, logger, faults } = this;
+    return { config, commandBus, metrics, logger, faults };
   }
 
   /** The state of an owned partition (tests compare it with a full replay). */

@@ -80,6 +80,7 @@ export class PartitionWriter {
       }
       await this.sendRecords(tx, topics.results, results.slice(SEND_CHUNK));
       await this.sendRecords(tx, topics.snapshots, snapshots);
+      if (this.deps.faults?.failTransaction()) throw new Error('fault injection: transaction failed before its commit');
       await tx.commit();
       // The commit marker takes one offset after our last event.
       if (events.length > 0) this.state.logEnd = this.state.nextEventOffset + 1n;
@@ -124,4 +125,16 @@ export interface WriterDeps {
   readonly commandBus: CommandBus;
   readonly metrics: ProcessorMetrics;
   readonly logger: Logger;
+  readonly faults?: TransactionFaults;
+}
+
+/** Fault injection (PROCESSOR_FAULT_FAIL_TRANSACTIONS): the next `count` transactions of the process fail. */
+export class TransactionFaults {
+  constructor(private count: number) {}
+
+  failTransaction(): boolean {
+    if (this.count <= 0) return false;
+    this.count--;
+    return true;
+  }
 }

@@ -17,6 +17,8 @@ export function processorConfig(source: EnvSource) {
       // Fetched commands waiting for their partition's transaction; the fetch loop waits beyond it (ADR 0046).
       maxQueuedCommands: env.int('PROCESSOR_MAX_QUEUED_COMMANDS', 5000, { min: 1 }),
       sessionTimeoutMs: env.int('PROCESSOR_SESSION_TIMEOUT_MS', 30_000, { min: 6000 }),
+      // Fault injection for the tests: this many transactions fail just before their commit (and are aborted).
+      faultFailTransactions: env.int('PROCESSOR_FAULT_FAIL_TRANSACTIONS', 0, { min: 0 }),
       port: env.int('PROCESSOR_PORT', 3001, { min: 0, max: 65535 }),
       host: env.string('PROCESSOR_HOST', '127.0.0.1'),
       logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
