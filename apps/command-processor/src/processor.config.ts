@@ -14,6 +14,8 @@ export function processorConfig(source: EnvSource) {
       maxWaitTimeMs: env.int('PROCESSOR_FETCH_MAX_WAIT_MS', 100, { min: 1, max: 5000 }),
       // Bounds one transaction's records, so no record batch outgrows the broker's limit.
       maxCommandsPerTransaction: env.int('PROCESSOR_MAX_COMMANDS_PER_TRANSACTION', 500, { min: 1, max: 5000 }),
+      // A partition's next transaction starts at least this long after its previous one ended (ADR 0046).
+      transactionLingerMs: env.int('PROCESSOR_TRANSACTION_LINGER_MS', 40, { min: 0, max: 1000 }),
       // Fetched commands waiting for their partition's transaction; the fetch loop waits beyond it (ADR 0046).
       maxQueuedCommands: env.int('PROCESSOR_MAX_QUEUED_COMMANDS', 5000, { min: 1 }),
       sessionTimeoutMs: env.int('PROCESSOR_SESSION_TIMEOUT_MS', 30_000, { min: 6000 }),
