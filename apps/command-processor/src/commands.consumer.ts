@@ -25,6 +25,8 @@ class Pipeline {
   failed = false;
   /** When its last transaction ended (performance.now()). */
   lastEnd = -Infinity;
+  /** Commands arrived while its last transaction ran. */
+  busy = false;
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -265,17 +267,19 @@ export class CommandsConsumer {
   private async drain(pipeline: Pipeline): Promise<void> {
     const { partition } = pipeline;
     while (pipeline.queue.length > 0 && pipeline.current()) {
-      // Busy (the last transaction ended moments ago): let the next one gather
-      // more commands. Idle: go at once. Fewer transactions spare the broker
-      // per-transaction work and CONCURRENT_TRANSACTIONS retries (ADR 0046).
+      // Busy (commands arrived during the last transaction, which ended moments
+      // ago): let the next one gather more. Otherwise (idle, or one client
+      // waiting for each answer) go at once. Fewer transactions spare the
+      // broker per-transaction work and CONCURRENT_TRANSACTIONS retries (ADR 0046).
       const since = performance.now() - pipeline.lastEnd;
       const linger = this.config.transactionLingerMs;
-      if (since < linger && pipeline.queue.length < this.config.maxCommandsPerTransaction)
+      if (pipeline.busy && since < linger && pipeline.queue.length < this.config.maxCommandsPerTransaction)
         await new Promise((resolve) => setTimeout(resolve, linger - since));
       const chunk = pipeline.take(this.config.maxCommandsPerTransaction);
       try {
         await this.handleChunk(pipeline, chunk);
         pipeline.lastEnd = performance.now();
+        pipeline.busy = pipeline.queue.length > 0;
         pipeline.committedNext = (BigInt(chunk.at(-1)!.offset) + 1n).toString();
       } catch (error) {
         if (!pipeline.current()) return;
