@@ -18,6 +18,7 @@ import { provisionTopics, startProcessor } from '../../apps/command-processor/sr
 import { recoverPartitions } from '../../apps/command-processor/src/partition-recovery.js';
 import type { BenchRow, BenchScenario } from '../bench.harness.js';
 import { measureRawProducer } from './kafka-producer.bench.js';
+import { platformEnv } from '../bench.settings.js';
 
 const logger = createLogger('bench', 'warn');
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
@@ -25,7 +26,7 @@ const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 function isolatedConfig(): ProcessorConfig {
   const prefix = `bench-${randomUUID().slice(0, 8)}.`;
   return processorConfig({
-    ...process.env,
+    ...platformEnv(),
     TASKLOG_TOPIC_PREFIX: prefix,
     PROCESSOR_GROUP_ID: `${prefix}processor`,
     PROCESSOR_TRANSACTIONAL_ID_PREFIX: `${prefix}writer-`,
@@ -55,10 +56,17 @@ async function produceAll(
     inFlight.push(producer.send({ topic, acks: -1, messages: batch }));
     batch = [];
   };
+  let first = true;
   for (const r of records) {
     batch.push(r);
     if (batch.length >= chunk) flush();
-    if (inFlight.length >= 32) await Promise.all(inFlight.splice(0));
+    // The first send alone: on topics just created, kafkajs retries "not the
+    // leader" answers, and retried sends with others in flight fail with
+    // OUT_OF_ORDER_SEQUENCE_NUMBER on its idempotent producer.
+    if (inFlight.length >= 32 || (first && inFlight.length > 0)) {
+      await Promise.all(inFlight.splice(0));
+      first = false;
+    }
   }
   if (batch.length > 0) flush();
   await Promise.all(inFlight);
