@@ -28,6 +28,15 @@ export interface BenchSettings {
   readonly queryDump: string | undefined;
 }
 
+/**
+ * The environment the benches hand to the platform's config sections and to
+ * the apps they spawn (the platform reads its own settings from it), with
+ * `overrides` on top.
+ */
+export function platformEnv(overrides: Record<string, string> = {}): Record<string, string | undefined> {
+  return { ...process.env, ...overrides };
+}
+
 export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
   return {
     httpSteps: env['BENCH_HTTP_STEPS'] ? env['BENCH_HTTP_STEPS'].split(',') : null,

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { SignJWT, exportPKCS8, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
 import kafkajs from 'kafkajs';
 import { kafkaSection } from '@tasklog/platform/config';
-import { benchSettings } from '../bench.settings.js';
+import { benchSettings, platformEnv } from '../bench.settings.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const DIST = join(ROOT, 'dist', 'apps');
@@ -72,7 +72,7 @@ export async function startStack(): Promise<Stack> {
 async function launchApps(ids: StackIds, apps: App[]): Promise<{ url: string; projector: boolean }> {
   const [apiPort, grpcPort, processorPort, projectorPort] = await Promise.all([1, 2, 3, 4].map(() => freePort()));
   const env = {
-    ...process.env,
+    ...platformEnv(),
     TASKLOG_TOPIC_PREFIX: ids.prefix,
     DATABASE_SCHEMA: ids.schema,
     REDIS_KEY_PREFIX: ids.prefix,
@@ -188,7 +188,7 @@ async function terminate(app: App): Promise<void> {
 
 async function dropKafka(prefix: string): Promise<void> {
   const kafka = new kafkajs.Kafka({
-    brokers: kafkaSection(process.env).brokers,
+    brokers: kafkaSection(platformEnv()).brokers,
     logLevel: kafkajs.logLevel.NOTHING,
   });
   const admin = kafka.admin();
@@ -204,7 +204,7 @@ async function dropSchema(schema: string): Promise<void> {
   const { createOrm } = await import('@tasklog/platform/postgres');
   const { postgresSection } = await import('@tasklog/platform/config');
   const { createLogger } = await import('@tasklog/platform/observability');
-  const orm = await createOrm(postgresSection(process.env), createLogger('bench', 'warn'));
+  const orm = await createOrm(postgresSection(platformEnv()), createLogger('bench', 'warn'));
   await orm.em.getConnection().execute(`drop schema if exists "${schema}" cascade`);
   await orm.close(true);
 }

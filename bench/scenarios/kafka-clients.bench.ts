@@ -18,11 +18,12 @@ import {
 } from '@tasklog/platform/kafka';
 import { createLogger } from '@tasklog/platform/observability';
 import type { BenchRow, BenchScenario } from '../bench.harness.js';
+import { platformEnv } from '../bench.settings.js';
 
 const PARTITIONS = 4;
 const PER_TRANSACTION = 500;
 const ABORTED = 200;
-const brokers = () => kafkaSection(process.env).brokers;
+const brokers = () => kafkaSection(platformEnv()).brokers;
 
 interface Measured {
   readonly records: number;
@@ -178,7 +179,7 @@ async function transactionalKafkajs(kafka: KafkaClient, topic: string, records: 
 
 /** The same through libs/platform/kafka's TransactionalProducer (@platformatic/kafka underneath). */
 async function transactionalPlatformatic(topic: string, records: readonly KafkaRecord[]) {
-  const config = { ...kafkaSection(process.env), clientId: 'bench-platformatic-tx' };
+  const config = { ...kafkaSection(platformEnv()), clientId: 'bench-platformatic-tx' };
   const producer = await TransactionalProducer.fence(config, { transactionalId: `${topic}-tx-platformatic` });
   try {
     for (let start = 0, n = 0; start < records.length; start += PER_TRANSACTION, n++) {
@@ -199,7 +200,7 @@ async function transactionalPlatformatic(topic: string, records: readonly KafkaR
 
 async function kafkaClientsComparison(total: number): Promise<BenchRow[]> {
   const logger = createLogger('bench', 'warn');
-  const kafka = createKafka({ ...kafkaSection(process.env), clientId: 'bench-clients' }, logger);
+  const kafka = createKafka({ ...kafkaSection(platformEnv()), clientId: 'bench-clients' }, logger);
   const admin = kafka.admin();
   await admin.connect();
   const topic = `bench.clients.${randomUUID()}`;

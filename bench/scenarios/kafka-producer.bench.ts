@@ -6,9 +6,10 @@ import { kafkaSection } from '@tasklog/platform/config';
 import { createKafka, createTopicsAndWait } from '@tasklog/platform/kafka';
 import { createLogger } from '@tasklog/platform/observability';
 import type { BenchRow, BenchScenario } from '../bench.harness.js';
+import { platformEnv } from '../bench.settings.js';
 
 export async function measureRawProducer(total: number, batch = 1000, valueBytes = 256): Promise<number> {
-  const kafka = createKafka({ ...kafkaSection(process.env), clientId: 'bench-raw' }, createLogger('bench', 'warn'));
+  const kafka = createKafka({ ...kafkaSection(platformEnv()), clientId: 'bench-raw' }, createLogger('bench', 'warn'));
   const admin = kafka.admin();
   await admin.connect();
   const topic = `bench.raw.${randomUUID()}`;

@@ -25,7 +25,7 @@ import {
 import { projectorConfig, type ProjectorConfig } from '../../apps/projector/src/projector.config.js';
 import { provisionTopics } from '../../apps/projector/src/projector.app.js';
 import { percentile, type BenchRow, type BenchScenario } from '../bench.harness.js';
-import { benchSettings } from '../bench.settings.js';
+import { benchSettings, platformEnv } from '../bench.settings.js';
 
 const logger = createLogger('bench', 'warn');
 // For the lag scenarios' clients: kafkajs logs, at error level, answers it
@@ -40,7 +40,7 @@ function isolatedEnv(): Record<string, string | undefined> {
   const id = randomUUID().slice(0, 8);
   const prefix = `bench-proj-${id}.`;
   return {
-    ...process.env,
+    ...platformEnv(),
     TASKLOG_TOPIC_PREFIX: prefix,
     DATABASE_SCHEMA: `bench_proj_${id}`,
     REDIS_KEY_PREFIX: `bench-proj-${id}:`,
@@ -58,7 +58,7 @@ async function cleanUp(kafka: KafkaClient, config: ProjectorConfig): Promise<voi
   await admin.deleteTopics({ topics }).catch(() => undefined);
   await admin.deleteGroups([config.groupId]).catch(() => undefined);
   await admin.disconnect();
-  const orm = await createOrm(postgresSection({ ...process.env, DATABASE_SCHEMA: 'public' }));
+  const orm = await createOrm(postgresSection(platformEnv({ DATABASE_SCHEMA: 'public' })));
   await orm.em.getConnection().execute(`drop schema if exists "${config.postgres.schema}" cascade`);
   await orm.close(true);
 }

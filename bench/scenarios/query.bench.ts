@@ -16,7 +16,7 @@ import { postgresSection } from '@tasklog/platform/config';
 import { createLogger } from '@tasklog/platform/observability';
 import { createOrm, migrate, type Orm } from '@tasklog/platform/postgres';
 import { percentile, type BenchRow, type BenchScenario } from '../bench.harness.js';
-import { benchSettings } from '../bench.settings.js';
+import { benchSettings, platformEnv } from '../bench.settings.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const USERS = 10_000;
@@ -71,7 +71,7 @@ async function startApi(schema: string, prefix: string, keysDir: string) {
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps/api/src/main.js')], {
     cwd: ROOT,
     env: {
-      ...process.env,
+      ...platformEnv(),
       PORT: String(port),
       GRPC_PORT: String(grpc),
       GRPC_QUERIES_PORT: String(grpcQueries),
@@ -170,7 +170,7 @@ export const queryBench: BenchScenario = {
     const schema = `bench_query_${id}`;
     const prefix = `bench-query-${id}.`;
     const keysDir = await mkdtemp(join(tmpdir(), 'tq-'));
-    const orm = await createOrm(postgresSection({ ...process.env, DATABASE_SCHEMA: schema }), logger);
+    const orm = await createOrm(postgresSection(platformEnv({ DATABASE_SCHEMA: schema })), logger);
     let api: Awaited<ReturnType<typeof startApi>> | undefined;
     try {
       await migrate(orm, schema);
@@ -232,7 +232,7 @@ export const queryBench: BenchScenario = {
 async function dropTopics(prefix: string): Promise<void> {
   const { createKafka } = await import('@tasklog/platform/kafka');
   const { kafkaSection } = await import('@tasklog/platform/config');
-  const admin = createKafka(kafkaSection(process.env), logger).admin();
+  const admin = createKafka(kafkaSection(platformEnv()), logger).admin();
   await admin.connect();
   const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
   await admin.deleteTopics({ topics }).catch(() => undefined);

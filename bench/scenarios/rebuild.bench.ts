@@ -26,6 +26,7 @@ import {
 } from '@tasklog/platform/postgres';
 import { SyntheticLog, produceAll } from '../../libs/platform/postgres/test/rebuild-log.fixture.js';
 import type { BenchRow, BenchScenario } from '../bench.harness.js';
+import { platformEnv } from '../bench.settings.js';
 
 const logger = createLogger('bench', 'warn');
 const PARTITIONS = 12;
@@ -73,7 +74,7 @@ async function rawCopy(pool: SqlPool, url: string, schema: string) {
 
 async function run(scale: number): Promise<BenchRow[]> {
   const prefix = `bench-${randomUUID().slice(0, 8)}.`;
-  const kafkaConfig = kafkaSection({ ...process.env, TASKLOG_TOPIC_PREFIX: prefix });
+  const kafkaConfig = kafkaSection(platformEnv({ TASKLOG_TOPIC_PREFIX: prefix }));
   const kafka = createKafka(kafkaConfig, logger);
   const topic = prefix + TOPICS.events;
   const admin = kafka.admin();
@@ -83,7 +84,7 @@ async function run(scale: number): Promise<BenchRow[]> {
     topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
   });
   const schema = `bench_${randomUUID().slice(0, 8)}`;
-  const pg = postgresSection({ ...process.env, DATABASE_SCHEMA: schema, DATABASE_STATEMENT_TIMEOUT_MS: '0' });
+  const pg = postgresSection(platformEnv({ DATABASE_SCHEMA: schema, DATABASE_STATEMENT_TIMEOUT_MS: '0' }));
   const orm = await createOrm(pg, logger);
   try {
     await migrate(orm, schema);

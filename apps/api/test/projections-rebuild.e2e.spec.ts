@@ -5,7 +5,7 @@
 // every task reads as its last command left it after the swap, and
 // `tasklog projections verify` finds the live read model equal to the log.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { testPostgresConfig } from '../../../libs/testing/src/infra.js';
+import { testPostgresConfig, inheritedEnv } from '../../../libs/testing/src/infra.js';
 import { projectionsVerifyCommand } from '../../cli/src/commands/projections-verify.command.js';
 import { expectProblem } from './api.harness.js';
 import { queriesFixture, type Caller, type QueriesFixture } from './queries/queries.fixture.js';
@@ -139,7 +139,7 @@ describe('projection rebuild while the API serves (e2e)', () => {
     expect(stale).toBe(0);
 
     const env = {
-      ...process.env,
+      ...inheritedEnv(),
       DATABASE_URL: testPostgresConfig(fx.api.schema).url,
       DATABASE_SCHEMA: fx.api.schema,
       TASKLOG_TOPIC_PREFIX: fx.topics.events.slice(0, fx.topics.events.indexOf('tasklog.')),

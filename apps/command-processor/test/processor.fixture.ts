@@ -12,14 +12,14 @@ import {
 } from '@tasklog/contracts';
 import type { TaskCommand } from '@tasklog/domain';
 import { highWatermarks, readPartitionRanges } from '@tasklog/platform/kafka';
-import { testKafka, testLogger, uniqueName } from '../../../libs/testing/src/infra.js';
+import { testKafka, testLogger, uniqueName, inheritedEnv } from '../../../libs/testing/src/infra.js';
 import { processorConfig, type ProcessorConfig } from '../src/processor.config.js';
 import { provisionTopics, startProcessor, type RunningProcessor } from '../src/processor.app.js';
 
 export async function processorFixture(overrides: Record<string, string> = {}) {
   const prefix = `${uniqueName('t')}.`;
   const env: Record<string, string | undefined> = {
-    ...process.env,
+    ...inheritedEnv(),
     TASKLOG_TOPIC_PREFIX: prefix,
     TASKLOG_PARTITIONS: '3',
     PROCESSOR_GROUP_ID: `${prefix}processor`,

@@ -7,16 +7,24 @@ import { kafkaSection, postgresSection, redisSection } from '@tasklog/platform/c
 import { createLogger, type Logger } from '@tasklog/platform/observability';
 import { createKafka, type KafkaClient } from '@tasklog/platform/kafka';
 
-export const testLogger: Logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
+export const testLogger: Logger = createLogger('test', inheritedEnv()['TEST_LOG_LEVEL'] ?? 'silent');
 
 /** A short random name, safe for topics, groups, schemas and key prefixes. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * The environment the test runner was started with: handed to the platform's
+ * config sections and to the apps the tests start (with their own settings on top).
+ */
+export function inheritedEnv(): Record<string, string | undefined> {
+  return { ...process.env };
+}
+
 const testEnv = {
-  ...process.env,
-  DATABASE_URL: process.env['TEST_DATABASE_URL'] ?? 'postgresql://tasklog:tasklog@127.0.0.1:5432/tasklog_test',
+  ...inheritedEnv(),
+  DATABASE_URL: inheritedEnv()['TEST_DATABASE_URL'] ?? 'postgresql://tasklog:tasklog@127.0.0.1:5432/tasklog_test',
 };
 
 export const testKafkaConfig = () => kafkaSection(testEnv);

@@ -6,7 +6,7 @@
 import kafkajs from 'kafkajs';
 import { readTaskCommandRecord } from '@tasklog/contracts';
 import { createKafka, highWatermarks, readPartitionRanges } from '@tasklog/platform/kafka';
-import { testLogger, uniqueName } from '../../../../libs/testing/src/infra.js';
+import { testLogger, uniqueName, inheritedEnv } from '../../../../libs/testing/src/infra.js';
 import { processorConfig } from '../../../command-processor/src/processor.config.js';
 import { startProcessor, type RunningProcessor } from '../../../command-processor/src/processor.app.js';
 import { readAll, waitUntil } from '../../../command-processor/test/processor.fixture.js';
@@ -29,7 +29,7 @@ export interface CommandsFixtureOptions {
 export async function commandsFixture(options: CommandsFixtureOptions = {}) {
   const prefix = `${uniqueName('c')}.`;
   const env: Record<string, string | undefined> = {
-    ...process.env,
+    ...inheritedEnv(),
     TASKLOG_TOPIC_PREFIX: prefix,
     TASKLOG_PARTITIONS: '3',
     PROCESSOR_GROUP_ID: `${prefix}processor`,

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { inheritedEnv } from '../../../../libs/testing/src/infra.js';
 
 const run = promisify(execFile);
 const INFRA = join(import.meta.dirname, '..', '..', '..', '..', 'scripts', 'infra.sh');
@@ -22,7 +23,7 @@ export interface PrivateBroker {
 export async function startPrivateBroker(): Promise<PrivateBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'tasklog-kafka-'));
   const env = {
-    ...process.env,
+    ...inheritedEnv(),
     TASKLOG_INFRA_DIR: dir,
     KAFKA_PORT: String(await freePort()),
     KAFKA_CONTROLLER_PORT: String(await freePort()),

@@ -4,7 +4,7 @@
 // sharing its Redis key prefix, with helpers to write tasks through the
 // command API and to wait for the read model.
 import { TOPICS } from '@tasklog/contracts';
-import { testLogger, testPostgresConfig, uniqueName } from '../../../../libs/testing/src/infra.js';
+import { testLogger, testPostgresConfig, uniqueName, inheritedEnv } from '../../../../libs/testing/src/infra.js';
 import { projectorConfig } from '../../../projector/src/projector.config.js';
 import { startProjector, type RunningProjector } from '../../../projector/src/projector.app.js';
 import { QueriesRuntime } from '../../src/queries/queries.module.js';
@@ -24,7 +24,7 @@ export async function queriesFixture(options: QueriesFixtureOptions = {}) {
   });
   const prefix = fx.topics.events.slice(0, -TOPICS.events.length);
   const projectorEnv = {
-    ...process.env,
+    ...inheritedEnv(),
     TASKLOG_TOPIC_PREFIX: prefix,
     TASKLOG_PARTITIONS: '3',
     DATABASE_URL: testPostgresConfig(fx.api.schema).url,
