@@ -21,6 +21,7 @@ import {
   projectTaskEvents,
   taskFromRow,
   type PositionedEvent,
+  type ProjectOptions,
   type ProjectionOutcome,
   type SqlPool,
 } from '@tasklog/platform/postgres';
@@ -75,12 +76,19 @@ export function applyBatch(
   pool: SqlPool,
   topic: string,
   events: readonly PositionedEvent[],
+  options: ProjectOptions = {},
 ): Promise<ProjectionOutcome> {
   const partition = events[0]!.partition;
   const endOffset = events[events.length - 1]!.offset + 1n;
   const target = { tables: READ_MODEL_TABLES, projection: TASK_VIEW_PROJECTION, topic, notify: true };
-  return inTransaction(pool, (client) => projectTaskEvents(client, target, { partition, events, endOffset }));
+  return inTransaction(pool, (client) => projectTaskEvents(client, target, { partition, events, endOffset }, options));
 }
+
+/** The two ways a batch's new rows reach PostgreSQL (ADR 0047): the JSON statement, and COPY. */
+export const WRITE_PATHS: readonly [string, ProjectOptions][] = [
+  ['new rows in the JSON statement', { copyFromEvents: Number.POSITIVE_INFINITY }],
+  ['new rows by COPY', { copyFromEvents: 0 }],
+];
 
 /** Every read-model table, sorted, as plain data: two dumps are equal iff the read models are. */
 export async function dumpReadModel(pool: SqlPool): Promise<Record<string, unknown[]>> {

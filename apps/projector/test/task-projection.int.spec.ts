@@ -1,14 +1,16 @@
 // The batch projection against the real PostgreSQL: each event type lands in
 // the read models as the domain folds it, a batch delivered twice changes
 // nothing, and any split of the log into batches (with redeliveries) gives
-// the read model a single replay gives.
+// the read model a single replay gives. Everything runs on both write paths
+// (ADR 0047): new rows in the JSON statement, and new rows by COPY; the
+// fast-check replay takes the other path than its pieces.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { reminderDueAt, type ExistingTask } from '@tasklog/domain';
 import { READ_MODEL_TABLES, sqlPool, taskStats, type PositionedEvent, type SqlPool } from '@tasklog/platform/postgres';
 import { arbCommand } from '@tasklog/testing';
 import { createTestDatabase } from '../../../libs/testing/src/infra.js';
-import { EventLogFixture, applyBatch, dumpReadModel, readModelTask } from './event-log.fixture.js';
+import { EventLogFixture, WRITE_PATHS, applyBatch, dumpReadModel, readModelTask } from './event-log.fixture.js';
 
 const TOPIC = 'test.tasklog.task-events.v1';
 const T = (minutes: number) => new Date(Date.parse('2026-03-01T00:00:00.000Z') + minutes * 60_000).toISOString();
@@ -20,7 +22,7 @@ const meta = (taskId: string, minutes: number, actorId = 'user-1') => ({
   ...(actorId === 'scheduler' ? { actorIsAdmin: true } : {}),
 });
 
-describe('task projection (PostgreSQL)', () => {
+describe.each(WRITE_PATHS)('task projection (PostgreSQL, %s)', (path, options) => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let pool: SqlPool;
 
@@ -31,6 +33,9 @@ describe('task projection (PostgreSQL)', () => {
   afterAll(async () => {
     await db.drop();
   });
+
+  const apply = (events: readonly PositionedEvent[]) => applyBatch(pool, TOPIC, events, options);
+  const otherPath = WRITE_PATHS.find(([name]) => name !== path)![1];
 
   const reset = () =>
     pool.query(
@@ -83,7 +88,7 @@ describe('task projection (PostgreSQL)', () => {
     ];
     let expected = 0;
     for (const [index, events] of steps.entries()) {
-      await applyBatch(pool, TOPIC, events);
+      await apply(events);
       expected += events.length;
       const task = (await readModelTask(pool, id))!;
       expectations[index]!(task);
@@ -102,15 +107,15 @@ describe('task projection (PostgreSQL)', () => {
     const log = new EventLogFixture(1);
     const id = 'task-reminder';
     const create = { ownerId: 'user-1', title: 'Call', dueDate: T(120), warningOffset: 15 };
-    await applyBatch(pool, TOPIC, log.run({ type: 'CreateTask', data: create, metadata: meta(id, 0) }));
+    await apply(log.run({ type: 'CreateTask', data: create, metadata: meta(id, 0) }));
     const remindAt = async () =>
       (await pool.query<{ at: string }>(`select remind_at::text as at from task_reminders where task_id = $1`, [id]))
         .rows[0]?.at;
     expect(await remindAt()).toBe('2026-03-01 01:45:00+00');
     const move = { changes: { dueDate: T(240) } };
-    await applyBatch(pool, TOPIC, log.run({ type: 'UpdateTaskDetails', data: move, metadata: meta(id, 1) }));
+    await apply(log.run({ type: 'UpdateTaskDetails', data: move, metadata: meta(id, 1) }));
     expect(await remindAt()).toBe('2026-03-01 03:45:00+00');
-    await applyBatch(pool, TOPIC, log.run({ type: 'CompleteTask', data: {}, metadata: meta(id, 2) }));
+    await apply(log.run({ type: 'CompleteTask', data: {}, metadata: meta(id, 2) }));
     expect(await remindAt()).toBeUndefined();
     expect(reminderDueAt(log.existing()[0]!)).toBeNull();
   });
@@ -123,18 +128,40 @@ describe('task projection (PostgreSQL)', () => {
       log.run({ type: 'CreateTask', data: { ownerId: `user-${i % 3}`, title: `T${i}` }, metadata: meta(id, i) });
       log.run({ type: 'CompleteTask', data: {}, metadata: meta(id, 100 + i) });
     }
-    for (const p of [0, 1]) await applyBatch(pool, TOPIC, log.ofPartition(p));
+    for (const p of [0, 1]) await apply(log.ofPartition(p));
     const once = await dumpReadModel(pool);
     for (const p of [0, 1]) {
-      const again = await applyBatch(pool, TOPIC, log.ofPartition(p));
+      const again = await apply(log.ofPartition(p));
       expect(again.fold.applied).toHaveLength(0);
-      await applyBatch(pool, TOPIC, log.ofPartition(p).slice(3, 9));
+      await apply(log.ofPartition(p).slice(3, 9));
     }
     // Even with the stored position wound back, the version guards keep the rows as they are.
     await pool.query(`update projection_offsets set next_offset = 0 where topic = $1`, [TOPIC]);
-    for (const p of [0, 1]) await applyBatch(pool, TOPIC, log.ofPartition(p));
+    for (const p of [0, 1]) await apply(log.ofPartition(p));
     expect(await dumpReadModel(pool)).toEqual(once);
     await expectFolded(log);
+  });
+
+  it('fails the batch and moves no position when a history row it would insert exists (a corrupt read model)', async () => {
+    await reset();
+    const log = new EventLogFixture(1);
+    const id = 'task-corrupt';
+    await apply(log.run({ type: 'CreateTask', data: { ownerId: 'user-1', title: 'One' }, metadata: meta(id, 0) }));
+    const update = log.run({ type: 'UpdateTaskDetails', data: { changes: { title: 'Two' } }, metadata: meta(id, 1) });
+    // Version 2's history row, there before its event: the read model and its log disagree.
+    await pool.query(
+      `insert into task_history (event_partition, event_offset, task_id, version, event_id, event_type, schema_version,
+         stored_schema_version, recorded_at, actor_id, causation_id, payload)
+       values (0, 999, $1, 2, 'e-stray', 'TaskDetailsUpdated', 1, 1, now(), 'user-1', 'c-stray', '{}')`,
+      [id],
+    );
+    await expect(apply(update)).rejects.toThrow(/task_history_pkey/);
+    const { rows } = await pool.query<{ next: string }>(
+      `select next_offset::text as next from projection_offsets where topic = $1`,
+      [TOPIC],
+    );
+    expect(rows).toEqual([{ next: update[0]!.offset.toString() }]);
+    expect(await readModelTask(pool, id)).toMatchObject({ title: 'One', version: 1 });
   });
 
   it('gives the same read model for any split into batches, redeliveries included, as one replay (fast-check)', async () => {
@@ -151,7 +178,7 @@ describe('task projection (PostgreSQL)', () => {
         await reset();
         for (const p of [0, 1]) {
           const events = log.ofPartition(p);
-          if (events.length > 0) await applyBatch(pool, TOPIC, events);
+          if (events.length > 0) await applyBatch(pool, TOPIC, events, otherPath);
         }
         const replayed = await dumpReadModel(pool);
         await reset();
@@ -171,8 +198,8 @@ describe('task projection (PostgreSQL)', () => {
     for (const [index, point] of [...points, events.length].entries()) {
       if (point <= start) continue;
       const piece = events.slice(start, point);
-      await applyBatch(pool, TOPIC, piece);
-      if (cuts[index]?.[1]) await applyBatch(pool, TOPIC, piece);
+      await apply(piece);
+      if (cuts[index]?.[1]) await apply(piece);
       start = point;
     }
   }

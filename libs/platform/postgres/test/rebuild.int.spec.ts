@@ -37,7 +37,7 @@ import {
   testLogger,
 } from '../../../testing/src/infra.js';
 import { applyLogRanges } from '../src/rebuild/log-range.applier.js';
-import { arrayLiteral, copyField, copyRows } from '../src/rebuild/pg-copy.js';
+import { arrayLiteral, copyField, copyRows } from '../src/read-model/pg-copy.js';
 import { SyntheticLog, produceAll } from './rebuild-log.fixture.js';
 
 describe('projection rebuild (real broker and PostgreSQL)', () => {

@@ -5,9 +5,12 @@
 // array of row arrays: JSON.stringify is native and several times cheaper
 // than `pg`'s per-element array-literal escaping, PostgreSQL parses it faster
 // than text arrays, and event payloads go in as JSON values without being
-// serialized twice (ADR 0033). Upserts only ever move a row forward
-// (`version` guard), history rows are keyed by (task, version): replaying a
-// batch changes nothing.
+// serialized twice (ADR 0033). The fold was made from the tasks' rows read
+// under the partitions' position locks, so it knows which tasks are new and
+// which history rows cannot exist yet: new rows are plain inserts, existing
+// tasks plain updates (ADR 0047). An insert that meets an existing key is a
+// corrupt read model and fails the transaction: the projector retries and
+// stays not ready, it never writes over it.
 import { TASK_EVENT_SCHEMA_VERSIONS, TASK_STATUSES, reminderDueAt, type ExistingTask } from '@tasklog/domain';
 import { statusColumn, type ReadModelTables } from './read-model.tables.js';
 import type { BatchFold, FoldedTask, PositionedEvent } from './task-batch.fold.js';
@@ -40,20 +43,78 @@ export interface PositionsUpdate {
   readonly notify: boolean;
 }
 
+/**
+ * A fold's row changes by kind. The fold started from the rows as read under
+ * the partitions' locks, so it knows what exists: new rows are inserts,
+ * existing ones updates, and no history row of an applied event exists yet.
+ */
+export interface FoldWrites {
+  readonly createdViews: readonly FoldedTask[];
+  readonly changedViews: readonly FoldedTask[];
+  readonly history: readonly PositionedEvent[];
+  /** Reminder rows of tasks that had none. */
+  readonly addedReminders: readonly ExistingTask[];
+  /** Reminder rows that exist and change. */
+  readonly movedReminders: readonly ExistingTask[];
+  /** Tasks whose reminder row goes. */
+  readonly clearedReminders: readonly string[];
+}
+
+export function foldWrites(fold: BatchFold): FoldWrites {
+  // Only reminders that change are written. A task has a reminder row exactly when reminderDueAt is set.
+  const reminders = fold.tasks.filter((f) => reminderChanged(f.before, f.after));
+  const pending = reminders.filter((f) => reminderDueAt(f.after) !== null);
+  return {
+    createdViews: fold.tasks.filter((f) => f.before === null),
+    changedViews: fold.tasks.filter((f) => f.before !== null),
+    history: fold.applied,
+    addedReminders: pending.filter((f) => reminderKey(f.before) === null).map((f) => f.after),
+    movedReminders: pending.filter((f) => reminderKey(f.before) !== null).map((f) => f.after),
+    clearedReminders: reminders.filter((f) => reminderDueAt(f.after) === null).map((f) => f.after.taskId),
+  };
+}
+
+export interface WriteStatementOptions {
+  /** The new rows (created views, history, added reminders) went in by COPY already (task-rows.copy.ts). */
+  readonly newRowsCopied?: boolean;
+}
+
 export function batchWriteStatement(
   tables: ReadModelTables,
   fold: BatchFold,
   position: PositionUpdate | PositionsUpdate,
+  options: WriteStatementOptions = {},
+  writes: FoldWrites = foldWrites(fold),
 ): { text: string; values: unknown[] } {
   const positions: PositionsUpdate =
     'partitions' in position ? position : { ...position, partitions: [{ ...position }] };
   const p = new Params();
   const moved = p.add(JSON.stringify(positions.partitions.map((x) => [x.partition, x.nextOffset.toString()])), 'jsonb');
+  const inserts = options.newRowsCopied
+    ? []
+    : [
+        writes.createdViews.length > 0
+          ? `v as (${insertRows(tables.taskView, writes.createdViews, VIEW_COLUMNS, p)})`
+          : '',
+        writes.history.length > 0 ? `h as (${insertRows(tables.taskHistory, writes.history, HISTORY_COLUMNS, p)})` : '',
+        writes.addedReminders.length > 0
+          ? `r as (${insertRows(tables.reminders, writes.addedReminders, REMINDER_COLUMNS, p)})`
+          : '',
+      ];
   const parts = [
-    fold.tasks.length > 0 ? `v as (${upsertViews(tables.taskView, fold, p)})` : '',
-    fold.applied.length > 0 ? `h as (${insertHistory(tables.taskHistory, fold, p)})` : '',
+    ...inserts,
+    // The version guard never filters a row (the fold started from the row as locked); it states the rule.
+    writes.changedViews.length > 0
+      ? `u as (${updateRows(tables.taskView, writes.changedViews, VIEW_COLUMNS, 'task_id', p, 't.version < x.version')})`
+      : '',
     fold.statsDelta.size > 0 ? `s as (${upsertStats(tables.userStats, fold, p)})` : '',
-    ...reminderChanges(tables.reminders, fold, p),
+    writes.movedReminders.length > 0
+      ? `m as (${updateRows(tables.reminders, writes.movedReminders, REMINDER_COLUMNS, 'task_id', p)})`
+      : '',
+    writes.clearedReminders.length > 0
+      ? `d as (delete from ${tables.reminders} where task_id in
+          (select jsonb_array_elements_text(${p.add(JSON.stringify(writes.clearedReminders), 'jsonb')})))`
+      : '',
     `o as (${updatePositions(positions, moved, p)})`,
   ].filter(Boolean);
   const notify = positions.notify
@@ -127,26 +188,42 @@ export function textArrayLiteral(values: readonly string[]): string {
 }
 
 /** The rows as one jsonb array of row arrays; the select list reads element i of each as column i. */
-function rowsOf<T>(rows: readonly T[], columns: readonly Column<T>[], p: Params): { from: string; select: string } {
+function rowsOf<T>(
+  rows: readonly T[],
+  columns: readonly Column<T>[],
+  p: Params,
+  named = false,
+): { from: string; select: string } {
   const json = JSON.stringify(rows.map((row) => columns.map(([, , value]) => value(row) ?? null)));
-  const select = columns.map(([, cast], i) => (cast === 'jsonb' ? `r->${i}` : `(r->>${i})::${cast}`));
+  const select = columns.map(([name, cast], i) => {
+    const value = cast === 'jsonb' ? `r->${i}` : `(r->>${i})::${cast}`;
+    return named ? `${value} as ${name}` : value;
+  });
   return { from: `jsonb_array_elements(${p.add(json, 'jsonb')}) as r`, select: select.join(', ') };
+}
+
+/** `update` of existing rows from JSON rows, matched on `key`; `guard` compares the row (t) and the new values (x). */
+function updateRows<T>(
+  table: string,
+  rows: readonly T[],
+  columns: readonly Column<T>[],
+  key: string,
+  p: Params,
+  guard = '',
+): string {
+  const { from, select } = rowsOf(rows, columns, p, true);
+  const sets = namesOf(columns)
+    .filter((n) => n !== key)
+    .map((n) => `${n} = x.${n}`);
+  return `update ${table} t set ${sets.join(', ')} from (select ${select} from ${from}) x
+    where t.${key} = x.${key}${guard ? ` and ${guard}` : ''}`;
 }
 
 const namesOf = (columns: readonly Column<never>[]) => columns.map(([name]) => name);
 
-function upsertViews(table: string, fold: BatchFold, p: Params): string {
-  const names = namesOf(VIEW_COLUMNS);
-  const { from, select } = rowsOf(fold.tasks, VIEW_COLUMNS, p);
-  const updates = names.filter((n) => n !== 'task_id').map((n) => `${n} = excluded.${n}`);
-  return `insert into ${table} (${names.join(', ')}) select ${select} from ${from}
-    on conflict (task_id) do update set ${updates.join(', ')} where ${table}.version < excluded.version`;
-}
-
-function insertHistory(table: string, fold: BatchFold, p: Params): string {
-  const { from, select } = rowsOf(fold.applied, HISTORY_COLUMNS, p);
-  return `insert into ${table} (${namesOf(HISTORY_COLUMNS).join(', ')}) select ${select} from ${from}
-    on conflict (task_id, version) do nothing`;
+function insertRows<T>(table: string, rows: readonly T[], columns: readonly Column<T>[], p: Params): string {
+  const { from, select } = rowsOf(rows, columns, p);
+  return `insert into ${table} (${namesOf(columns).join(', ')}) select ${select} from ${from}`;
 }
 
 function upsertStats(table: string, fold: BatchFold, p: Params): string {
@@ -181,25 +258,6 @@ function reminderChanged(before: ExistingTask | null, after: ExistingTask): bool
   )
     return false;
   return reminderKey(after) !== reminderKey(before);
-}
-
-function reminderChanges(table: string, fold: BatchFold, p: Params): string[] {
-  // Only reminders that change are written.
-  const changed = fold.tasks.filter((f) => reminderChanged(f.before, f.after)).map((f) => f.after);
-  const pending = changed.filter((t) => reminderDueAt(t) !== null);
-  const cleared = changed.filter((t) => reminderDueAt(t) === null).map((t) => t.taskId);
-  const parts: string[] = [];
-  if (pending.length > 0) {
-    const { from, select } = rowsOf(pending, REMINDER_COLUMNS, p);
-    parts.push(`r as (insert into ${table} (${namesOf(REMINDER_COLUMNS).join(', ')}) select ${select} from ${from}
-      on conflict (task_id) do update set owner_id = excluded.owner_id, due_date = excluded.due_date,
-        warning_offset = excluded.warning_offset, remind_at = excluded.remind_at)`);
-  }
-  if (cleared.length > 0) {
-    parts.push(`d as (delete from ${table} where task_id in
-      (select jsonb_array_elements_text(${p.add(JSON.stringify(cleared), 'jsonb')})))`);
-  }
-  return parts;
 }
 
 function updatePositions(positions: PositionsUpdate, moved: string, p: Params): string {

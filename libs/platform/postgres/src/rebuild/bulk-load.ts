@@ -24,16 +24,9 @@ import type { KafkaConfig } from '@tasklog/platform/config';
 import type { KafkaClient } from '@tasklog/platform/kafka';
 import { statusColumn, type ReadModelTables } from '../read-model/read-model.tables.js';
 import type { SqlClient } from '../read-model/sql-client.js';
-import {
-  HISTORY_COLUMNS,
-  REMINDER_COLUMNS,
-  VIEW_COLUMNS,
-  foldPartitions,
-  type FoldOptions,
-  type FreshPartition,
-  type LoadJob,
-} from './partition-fold.js';
-import { copyRows } from './pg-copy.js';
+import { HISTORY_COLUMNS, REMINDER_COLUMNS, VIEW_COLUMNS } from '../read-model/task-rows.copy.js';
+import { foldPartitions, type FoldOptions, type FreshPartition, type LoadJob } from './partition-fold.js';
+import { copyRows } from '../read-model/pg-copy.js';
 
 export type { FreshPartition } from './partition-fold.js';
 

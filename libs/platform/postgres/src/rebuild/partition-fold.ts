@@ -6,17 +6,11 @@
 // job per partition at its end (its task-view and reminder rows, its owners'
 // counts). It runs in worker threads (bulk-load.worker.ts) or, where those
 // are not available, in the caller's thread; the jobs are the same.
-import {
-  TASK_EVENT_SCHEMA_VERSIONS,
-  TASK_STATUSES,
-  reminderDueAt,
-  type ExistingTask,
-  type TaskStatus,
-} from '@tasklog/domain';
+import { TASK_STATUSES, type ExistingTask, type TaskStatus } from '@tasklog/domain';
 import { readPartitionRanges, type KafkaClient, type PartitionRange, type RangeMessage } from '@tasklog/platform/kafka';
-import { foldBatch, type PositionedEvent } from '../read-model/task-batch.fold.js';
+import { foldBatch } from '../read-model/task-batch.fold.js';
 import { decodeRecords } from './log-range.applier.js';
-import { arrayLiteral, copyField } from './pg-copy.js';
+import { historyRow, reminderRow, viewRow } from '../read-model/task-rows.copy.js';
 
 /** One partition of the load: [0, end), of which the history below `historyFrom` is stored already. */
 export interface FreshPartition {
@@ -152,69 +146,3 @@ class Folder {
 }
 
 const STATUS_INDEX = new Map<TaskStatus, number>(TASK_STATUSES.map((s, i) => [s, i]));
-
-// The rows as the live projection writes them (task-events.sql.ts), in COPY text format.
-
-export const VIEW_COLUMNS = [
-  'task_id',
-  'owner_id',
-  'title',
-  'description',
-  'status',
-  'due_date',
-  'warning_offset',
-  'category',
-  'tags',
-  'created_at',
-  'updated_at',
-  'completed_at',
-  'deleted_at',
-  'reminder_fired_for_due_date',
-  'reminder_fired_at',
-  'version',
-  'event_partition',
-  'event_offset',
-] as const;
-
-function viewRow(t: ExistingTask, partition: number, offset: bigint): string {
-  return `${copyField(t.taskId)}\t${copyField(t.ownerId)}\t${copyField(t.title)}\t${copyField(t.description)}\t${copyField(
-    t.status,
-  )}\t${copyField(t.dueDate)}\t${copyField(t.warningOffset)}\t${copyField(t.category)}\t${copyField(
-    arrayLiteral(t.tags),
-  )}\t${copyField(t.createdAt)}\t${copyField(t.updatedAt)}\t${copyField(t.completedAt)}\t${copyField(
-    t.deletedAt,
-  )}\t${copyField(t.reminder.firedForDueDate)}\t${copyField(t.reminder.firedAt)}\t${t.version}\t${partition}\t${offset}\n`;
-}
-
-export const HISTORY_COLUMNS = [
-  'event_partition',
-  'event_offset',
-  'task_id',
-  'version',
-  'event_id',
-  'event_type',
-  'schema_version',
-  'stored_schema_version',
-  'recorded_at',
-  'actor_id',
-  'causation_id',
-  'correlation_id',
-  'payload',
-] as const;
-
-function historyRow(e: PositionedEvent): string {
-  const { event, metadata: m } = e.recorded;
-  return `${e.partition}\t${e.offset}\t${copyField(m.taskId)}\t${m.version}\t${copyField(m.eventId)}\t${copyField(
-    event.type,
-  )}\t${TASK_EVENT_SCHEMA_VERSIONS[event.type]}\t${e.storedVersion}\t${copyField(m.recordedAt)}\t${copyField(
-    m.actorId,
-  )}\t${copyField(m.causationId)}\t${copyField(m.correlationId ?? null)}\t${copyField(JSON.stringify(event.data))}\n`;
-}
-
-export const REMINDER_COLUMNS = ['task_id', 'owner_id', 'due_date', 'warning_offset', 'remind_at'] as const;
-
-function reminderRow(t: ExistingTask): string {
-  const at = reminderDueAt(t);
-  if (at === null) return '';
-  return `${copyField(t.taskId)}\t${copyField(t.ownerId)}\t${copyField(t.dueDate)}\t${copyField(t.warningOffset)}\t${copyField(at)}\n`;
-}
