@@ -142,6 +142,30 @@ describe.each(WRITE_PATHS)('task projection (PostgreSQL, %s)', (path, options) =
     await expectFolded(log);
   });
 
+  it('keeps title, description and their search vector right across batches that change them or not', async () => {
+    await reset();
+    const log = new EventLogFixture(1);
+    const id = 'task-search';
+    const matches = async (word: string) =>
+      (
+        await pool.query<{ n: string }>(
+          `select count(*) as n from task_view where task_id = $1 and search @@ to_tsquery('simple', $2)`,
+          [id, word],
+        )
+      ).rows[0]!.n === '1';
+    const create = { ownerId: 'user-1', title: 'alpha', description: 'charlie' };
+    await apply(log.run({ type: 'CreateTask', data: create, metadata: meta(id, 0) }));
+    const retitle = { changes: { title: 'bravo' } };
+    await apply(log.run({ type: 'UpdateTaskDetails', data: retitle, metadata: meta(id, 1) }));
+    expect([await matches('alpha'), await matches('bravo'), await matches('charlie')]).toEqual([false, true, true]);
+    await apply(log.run({ type: 'ChangeTaskStatus', data: { status: 'IN_PROGRESS' }, metadata: meta(id, 2) }));
+    expect([await matches('bravo'), await matches('charlie')]).toEqual([true, true]);
+    const redescribe = { changes: { description: 'delta' } };
+    await apply(log.run({ type: 'UpdateTaskDetails', data: redescribe, metadata: meta(id, 3) }));
+    expect([await matches('bravo'), await matches('charlie'), await matches('delta')]).toEqual([true, false, true]);
+    await expectFolded(log);
+  });
+
   it('fails the batch and moves no position when a history row it would insert exists (a corrupt read model)', async () => {
     await reset();
     const log = new EventLogFixture(1);
