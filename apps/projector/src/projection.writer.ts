@@ -11,10 +11,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type kafkajs from 'kafkajs';
 import type { Logger } from '@tasklog/platform/observability';
 import {
+  applyPreparedProjection,
+  currentTasks,
   inTransaction,
+  prepareProjection,
   projectTaskEventBatches,
+  readPositions,
   type MultiProjectionOutcome,
   type PositionedEvent,
+  type PreparedProjection,
   type ProjectionBatch,
   type ProjectionTarget,
   type SqlPool,
@@ -23,6 +28,7 @@ import type { CacheInvalidator } from './cache.invalidator.js';
 import { changedOwners, changedTasks, observeCommit, type FetchedBatch } from './committed-batch.js';
 import { deadLetterRecord } from './dead-letter.record.js';
 import type { ProjectorMetrics } from './projector.metrics.js';
+import { WriterMemory } from './writer.memory.js';
 
 export interface WriterOptions {
   /** Events queued (not yet in a transaction) beyond which the consumer waits. */
@@ -32,7 +38,22 @@ export interface WriterOptions {
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
   readonly faultPauseAfterCommitMs: number;
+  /** Fold the next batches while the transaction in flight writes (ADR 0048). */
+  readonly prepareAhead: boolean;
+  /** Task rows the writer keeps for that. */
+  readonly memoryTasks: number;
 }
+
+/** Batches taken from the queue for one transaction, folded ahead when the writer could (ADR 0048). */
+interface Planned {
+  readonly batches: FetchedBatch[];
+  readonly prepared: PreparedProjection | null;
+  /** The memory's epoch the preparation was folded in. */
+  readonly epoch: number;
+}
+
+/** How a transaction was written: folded ahead, folded again under the lock because its base had moved, or the ordinary way. */
+type WritePath = 'prepared' | 'refolded' | 'ordinary';
 
 export interface WriterHooks {
   /** The current group generation: batches of an older one are dropped. */
@@ -54,6 +75,7 @@ export class ProjectionWriter {
   private stopped = false;
   /** Ends a backoff sleep at stop, so stopping never waits out a retry delay. */
   private readonly stopping = new AbortController();
+  private readonly memory: WriterMemory;
 
   constructor(
     private readonly pool: SqlPool,
@@ -63,7 +85,9 @@ export class ProjectionWriter {
     private readonly logger: Logger,
     private readonly options: WriterOptions,
     private readonly hooks: WriterHooks,
-  ) {}
+  ) {
+    this.memory = new WriterMemory(options.memoryTasks);
+  }
 
   /** True while a transaction keeps failing (readiness). */
   isFailing(): boolean {
@@ -104,9 +128,52 @@ export class ProjectionWriter {
   }
 
   private async drainQueue(): Promise<void> {
-    while (this.queue.length > 0 && !this.stopped) {
-      const taken = this.take();
-      if (taken.length > 0) await this.applyWithRetry(taken);
+    let next: Planned | null = null;
+    while (!this.stopped) {
+      let current = next;
+      next = null;
+      if (current === null) {
+        if (this.queue.length === 0) break;
+        // Nothing is in flight or prepared here: the only safe moment to drop kept rows.
+        if (this.memory.full()) this.memory.trim();
+        current = await this.plan(this.take());
+      }
+      if (current.batches.length === 0) continue;
+      const running = this.applyWithRetry(current);
+      // While PostgreSQL writes `current`, fold the next batches onto what it will leave (ADR 0048).
+      if (current.prepared && current.epoch === this.memory.epoch && this.queue.length > 0 && !this.memory.full())
+        next = await this.plan(this.take());
+      await running;
+    }
+  }
+
+  /** Folds the batches onto the memory if it holds their partitions' positions; otherwise leaves them to the transaction. */
+  private async plan(batches: FetchedBatch[]): Promise<Planned> {
+    const epoch = this.memory.epoch;
+    const base = this.options.prepareAhead && batches.length > 0 ? this.memory.base(this.hooks.currentJoin()) : null;
+    if (base === null) return { batches, prepared: null, epoch };
+    try {
+      const merged = mergeByPartition(batches);
+      const unknown = merged.map((b) => b.partition).filter((p) => !base.positions.has(p));
+      if (unknown.length > 0) {
+        const stored = await readPositions(this.pool, this.target.projection, this.target.topic);
+        if (epoch !== this.memory.epoch) return { batches, prepared: null, epoch };
+        this.memory.learn(unknown.map((p) => [p, stored.get(p) ?? 0n] as const));
+      }
+      const prepared = await prepareProjection(
+        this.target,
+        merged,
+        base,
+        (ids) => currentTasks(this.pool, this.target.tables, ids),
+        {},
+      );
+      // Forgotten meanwhile (the transaction in flight failed): folded on what is no longer believed.
+      if (prepared === null || epoch !== this.memory.epoch) return { batches, prepared: null, epoch };
+      this.memory.expect(prepared);
+      return { batches, prepared, epoch };
+    } catch {
+      // The read failed (the database is going away): the transaction will find out and retry.
+      return { batches, prepared: null, epoch };
     }
   }
 
@@ -135,19 +202,28 @@ export class ProjectionWriter {
     for (const wake of waiters) wake();
   }
 
-  private async applyWithRetry(taken: FetchedBatch[]): Promise<void> {
+  private async applyWithRetry(planned: Planned): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
-      const current = taken.filter((b) => b.join === this.hooks.currentJoin());
+      const join = this.hooks.currentJoin();
+      const current = planned.batches.filter((b) => b.join === join);
       if (current.length === 0) return;
+      const usable = attempt === 0 && current.length === planned.batches.length && planned.epoch === this.memory.epoch;
+      const prepared = usable ? planned.prepared : null;
       const started = performance.now();
       try {
-        const { outcome, marked } = await this.apply(current);
+        const { outcome, marked, path } = await this.apply(current, prepared);
         if (this.failing) this.logger.info({ attempt }, 'batch applied again after failures');
         this.failing = false;
+        // A preparation that was not written was folded onto rows PostgreSQL may not hold: forget them.
+        if (planned.prepared !== null && path !== 'prepared') this.memory.forget();
+        // A prepared write is in the memory already, and the next preparation may have gone past it.
+        if (path !== 'prepared') this.memory.committed(outcome, join);
+        this.metrics.transactions.inc({ path });
         await this.afterCommit(current, outcome, marked, started);
         return;
       } catch (error) {
         this.failing = true;
+        this.memory.forget();
         this.metrics.retries.inc();
         const log = attempt === 0 ? 'warn' : 'debug';
         this.logger[log]({ attempt, err: String(error) }, 'batch not applied; retrying with backoff');
@@ -156,27 +232,40 @@ export class ProjectionWriter {
     }
   }
 
-  private async apply(batches: FetchedBatch[]): Promise<{ outcome: MultiProjectionOutcome; marked: boolean }> {
+  private async apply(
+    batches: FetchedBatch[],
+    prepared: PreparedProjection | null,
+  ): Promise<{ outcome: MultiProjectionOutcome; marked: boolean; path: WritePath }> {
     const merged = mergeByPartition(batches);
     let marked = false;
+    let path: WritePath = prepared ? 'prepared' : 'ordinary';
     const token = this.invalidator.holdToken();
     this.heldLists.push(token);
     const outcome = await inTransaction(
       this.pool,
       async (client, begin) => {
-        const result = await projectTaskEventBatches(client, this.target, merged, {
+        const options = {
           begin,
           // Redis markers go out while PostgreSQL runs the write; both are done before the commit.
-          alongsideWrite: async (generation, fold) => {
+          alongsideWrite: async (generation: number, fold: MultiProjectionOutcome['fold']) => {
             marked = await this.invalidator.beforeCommit(generation, changedTasks(fold), changedOwners(fold), token);
           },
-        });
+        };
+        let result = prepared ? await applyPreparedProjection(client, this.target, prepared, options) : null;
+        if (result === null) {
+          if (prepared) path = 'refolded';
+          // The locks are held already when the prepared write was refused.
+          result = await projectTaskEventBatches(client, this.target, merged, {
+            ...options,
+            begin: prepared ? null : begin,
+          });
+        }
         await this.deadLetter(batches, result);
         return result;
       },
       { synchronousCommit: false, workMem: '64MB', deferBegin: true },
     );
-    return { outcome, marked };
+    return { outcome, marked, path };
   }
 
   /** Undecodable records and events that do not fit their task, at or past each partition's stored position. */

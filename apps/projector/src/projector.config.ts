@@ -17,6 +17,9 @@ export function projectorConfig(source: EnvSource) {
       writers: env.int('PROJECTOR_WRITERS', 1, { min: 1, max: 16 }),
       maxQueuedEvents: env.int('PROJECTOR_MAX_QUEUED_EVENTS', 40_000, { min: 1 }),
       maxTransactionEvents: env.int('PROJECTOR_MAX_TRANSACTION_EVENTS', 25_000, { min: 1 }),
+      // Fold the next batches while the transaction in flight writes, on the rows it leaves (ADR 0048).
+      prepareAhead: env.bool('PROJECTOR_PREPARE_AHEAD', true),
+      memoryTasks: env.int('PROJECTOR_MEMORY_TASKS', 100_000, { min: 0 }),
       sessionTimeoutMs: env.int('PROJECTOR_SESSION_TIMEOUT_MS', 30_000, { min: 6000 }),
       retryInitialMs: env.int('PROJECTOR_RETRY_INITIAL_MS', 100, { min: 1 }),
       retryMaxMs: env.int('PROJECTOR_RETRY_MAX_MS', 5000, { min: 1 }),

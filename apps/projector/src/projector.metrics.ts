@@ -45,6 +45,12 @@ export function projectorMetrics(registry: Registry) {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    transactions: new Counter({
+      name: 'tasklog_projector_transactions_total',
+      help: 'Committed transactions by how they were written: prepared (folded ahead, ADR 0048), refolded (folded ahead on a base that had moved, so folded again under the lock), ordinary',
+      labelNames: ['path'] as const,
+      registers: [registry],
+    }),
     retries: new Counter({
       name: 'tasklog_projector_retries_total',
       help: 'Batch transactions that failed and are retried (database or dead-letter topic unavailable)',

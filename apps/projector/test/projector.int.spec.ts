@@ -69,6 +69,28 @@ describe('projector (Kafka → PostgreSQL)', () => {
     await proxy.close();
   });
 
+  it('catches up a backlog with transactions folded ahead while the previous one writes (ADR 0048)', async () => {
+    const ids = Array.from({ length: 150 }, () => randomUUID());
+    // In many small processor transactions, so that the log holds many record batches.
+    for (let i = 0; i < ids.length; i += 15) {
+      const group = ids.slice(i, i + 15);
+      await sendAndWait(group.map((id, j) => commands.create(id, `user-ahead-${j % 5}`)));
+      await sendAndWait(group.map((id) => commands.update(id, `ahead ${id.slice(0, 6)}`)));
+    }
+    // Small fetches and transactions: the backlog takes many, each folded while the one before it writes.
+    const small = { PROJECTOR_MAX_TRANSACTION_EVENTS: '40', PROJECTOR_FETCH_MAX_BYTES_PER_PARTITION: '4096' };
+    const projector = await px.start(small, { http: true });
+    const events = await px.waitCaughtUp();
+    await px.expectReadModelEqualsLog(events);
+    const port = (projector.server!.address() as { port: number }).port;
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const count = (path: string) =>
+      Number(new RegExp(`tasklog_projector_transactions_total\\{path="${path}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    expect(count('prepared')).toBeGreaterThanOrEqual(3);
+    expect(count('refolded')).toBe(0);
+    await projector.stop();
+  });
+
   // Last in the file, and no command after it: a record that is not the
   // processor's own in the event log makes the processor refuse partition 1
   // from then on (ADR 0036), which is right for the log but not for a test

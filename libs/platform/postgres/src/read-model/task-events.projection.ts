@@ -10,7 +10,7 @@ import type { ExistingTask } from '@tasklog/domain';
 import type { ReadModelTables } from './read-model.tables.js';
 import type { SqlClient, SqlResult } from './sql-client.js';
 import { foldBatch, type BatchFold, type PositionedEvent } from './task-batch.fold.js';
-import { batchWriteStatement, foldWrites, textArrayLiteral } from './task-events.sql.js';
+import { batchWriteStatement, foldWrites, textArrayLiteral, type FoldWrites } from './task-events.sql.js';
 import { copyNewRows } from './task-rows.copy.js';
 import { taskFromRow, taskRowColumns, type TaskRow } from './task-row.codec.js';
 
@@ -101,11 +101,114 @@ export async function projectTaskEventBatches(
   batches: readonly ProjectionBatch[],
   options: ProjectOptions = {},
 ): Promise<MultiProjectionOutcome> {
+  const sorted = sortedBatches(batches);
+  const { stored, generation } = await lockPositions(
+    client,
+    target,
+    sorted.map((b) => b.partition),
+    options.begin ?? null,
+  );
+  const plan = planPartitions(sorted, stored);
+  if (plan.moved.length === 0) return { partitions: plan.partitions, generation, fold: EMPTY_FOLD };
+  const current = await currentTasks(client, target.tables, taskIdsOf(plan.fresh));
+  const prepared = prepareWrite(target, generation, plan, foldBatch(current, plan.fresh), options);
+  return writePrepared(client, target, prepared, options);
+}
+
+/**
+ * Where a writer believes the database stands, as its own transactions leave
+ * it: each partition's position, the generation and the rows of the tasks it
+ * wrote. A pipelined writer folds its next batches onto it while the
+ * transaction in flight is still writing (ADR 0048).
+ */
+export interface ProjectionBase {
+  readonly generation: number;
+  readonly positions: ReadonlyMap<number, bigint>;
+  readonly tasks: ReadonlyMap<string, ExistingTask>;
+}
+
+/** Batches folded and their statement built, ready for a transaction. */
+export interface PreparedProjection {
+  readonly generation: number;
+  readonly partitions: readonly PartitionMove[];
+  readonly fold: BatchFold;
+  readonly writes: FoldWrites;
+  readonly statement: { readonly text: string; readonly values: unknown[] };
+  readonly copy: boolean;
+}
+
+/**
+ * Folds the batches onto `base`, outside any transaction. Tasks that `base`
+ * does not hold are read with `read` (their committed rows). Null when the
+ * base lacks the position of one of the partitions. Nothing is checked yet:
+ * `applyPreparedProjection` does that under the partitions' locks.
+ */
+export async function prepareProjection(
+  target: ProjectionTarget,
+  batches: readonly ProjectionBatch[],
+  base: ProjectionBase,
+  read: (taskIds: string[]) => Promise<ReadonlyMap<string, ExistingTask>>,
+  options: Pick<ProjectOptions, 'copyFromEvents'> = {},
+): Promise<PreparedProjection | null> {
+  const sorted = sortedBatches(batches);
+  if (!sorted.every((b) => base.positions.has(b.partition))) return null;
+  const plan = planPartitions(sorted, base.positions);
+  const ids = taskIdsOf(plan.fresh);
+  const missing = ids.filter((id) => !base.tasks.has(id));
+  const fetched = missing.length > 0 ? await read(missing) : new Map<string, ExistingTask>();
+  const current = new Map<string, ExistingTask>();
+  for (const id of ids) {
+    const task = base.tasks.get(id) ?? fetched.get(id);
+    if (task) current.set(id, task);
+  }
+  return prepareWrite(target, base.generation, plan, foldBatch(current, plan.fresh), options);
+}
+
+/**
+ * Writes a prepared projection in the caller's transaction if the database
+ * still stands where it was folded: the generation and every partition's
+ * position, read under the partitions' locks, are the ones assumed. Any
+ * other writer of those partitions, a zombie or a rebuild's swap, moves one
+ * of them. Otherwise it writes nothing and returns null, with the locks held:
+ * the caller projects the batches the ordinary way in the same transaction.
+ */
+export async function applyPreparedProjection(
+  client: SqlClient,
+  target: ProjectionTarget,
+  prepared: PreparedProjection,
+  options: ProjectOptions = {},
+): Promise<MultiProjectionOutcome | null> {
+  const { stored, generation } = await lockPositions(
+    client,
+    target,
+    prepared.partitions.map((p) => p.partition),
+    options.begin ?? null,
+  );
+  const holds =
+    generation === prepared.generation &&
+    prepared.partitions.every((p) => (stored.get(p.partition) ?? 0n) === p.fromOffset);
+  if (!holds) return null;
+  if (!prepared.partitions.some((p) => p.nextOffset > p.fromOffset))
+    return { partitions: prepared.partitions, generation, fold: EMPTY_FOLD };
+  return writePrepared(client, target, prepared, options);
+}
+
+interface PartitionPlan {
+  readonly partitions: PartitionMove[];
+  /** The events at or past each partition's position. */
+  readonly fresh: PositionedEvent[];
+  /** Partitions whose position moves. */
+  readonly moved: PartitionMove[];
+}
+
+function sortedBatches(batches: readonly ProjectionBatch[]): ProjectionBatch[] {
   const sorted = [...batches].sort((a, b) => a.partition - b.partition);
   if (sorted.some((b, i) => i > 0 && sorted[i - 1]!.partition === b.partition))
     throw new Error('projectTaskEventBatches: one batch per partition (merge them first)');
-  const partitionNumbers = sorted.map((b) => b.partition);
-  const { stored, generation } = await lockPositions(client, target, partitionNumbers, options.begin ?? null);
+  return sorted;
+}
+
+function planPartitions(sorted: readonly ProjectionBatch[], stored: ReadonlyMap<number, bigint>): PartitionPlan {
   const partitions = sorted.map((b) => {
     const fromOffset = stored.get(b.partition) ?? 0n;
     return { partition: b.partition, fromOffset, nextOffset: b.endOffset > fromOffset ? b.endOffset : fromOffset };
@@ -115,26 +218,45 @@ export async function projectTaskEventBatches(
     return b.endOffset <= from ? [] : b.events.filter((e) => e.offset >= from);
   });
   const moved = partitions.filter((p, i) => sorted[i]!.endOffset > p.fromOffset);
-  if (moved.length === 0) return { partitions, generation, fold: EMPTY_FOLD };
-  const current = await currentTasks(client, target.tables, [...new Set(fresh.map((e) => e.recorded.metadata.taskId))]);
-  const fold = foldBatch(current, fresh);
+  return { partitions, fresh, moved };
+}
+
+const taskIdsOf = (events: readonly PositionedEvent[]) => [...new Set(events.map((e) => e.recorded.metadata.taskId))];
+
+function prepareWrite(
+  target: ProjectionTarget,
+  generation: number,
+  plan: PartitionPlan,
+  fold: BatchFold,
+  options: Pick<ProjectOptions, 'copyFromEvents'>,
+): PreparedProjection {
   const writes = foldWrites(fold);
   const copy = fold.applied.length >= (options.copyFromEvents ?? COPY_FROM_EVENTS);
   const statement = batchWriteStatement(
     target.tables,
     fold,
-    { projection: target.projection, topic: target.topic, partitions: moved, notify: target.notify },
+    { projection: target.projection, topic: target.topic, partitions: plan.moved, notify: target.notify },
     { newRowsCopied: copy },
     writes,
   );
+  return { generation, partitions: plan.partitions, fold, writes, statement, copy };
+}
+
+async function writePrepared(
+  client: SqlClient,
+  target: ProjectionTarget,
+  prepared: PreparedProjection,
+  options: ProjectOptions,
+): Promise<MultiProjectionOutcome> {
+  const { generation, fold } = prepared;
   const alongside = options.alongsideWrite?.(generation, fold);
   try {
-    if (copy) await copyNewRows(client, target.tables, writes);
-    await client.query(statement.text, statement.values);
+    if (prepared.copy) await copyNewRows(client, target.tables, prepared.writes);
+    await client.query(prepared.statement.text, prepared.statement.values);
   } finally {
     await alongside;
   }
-  return { partitions, generation, fold };
+  return { partitions: prepared.partitions, generation, fold };
 }
 
 /** A SQL string literal (standard_conforming_strings: only the quote doubles). */
@@ -172,7 +294,8 @@ async function lockPositions(
   };
 }
 
-async function currentTasks(
+/** The tasks' rows as the read model holds them (committed ones, outside a transaction). */
+export async function currentTasks(
   client: SqlClient,
   tables: ReadModelTables,
   taskIds: string[],
