@@ -10,8 +10,8 @@ import type { ExistingTask } from '@tasklog/domain';
 import type { ReadModelTables } from './read-model.tables.js';
 import type { SqlClient, SqlResult } from './sql-client.js';
 import { foldBatch, type BatchFold, type PositionedEvent } from './task-batch.fold.js';
-import { batchWriteStatement, foldWrites, textArrayLiteral, type FoldWrites } from './task-events.sql.js';
-import { copyNewRows } from './task-rows.copy.js';
+import { batchWriteStatement, foldWrites, textArrayLiteral } from './task-events.sql.js';
+import { copyNewRows, newRowsCopy, type NewRowsCopy } from './task-rows.copy.js';
 import { taskFromRow, taskRowColumns, type TaskRow } from './task-row.codec.js';
 
 export interface ProjectionTarget {
@@ -132,9 +132,9 @@ export interface PreparedProjection {
   readonly generation: number;
   readonly partitions: readonly PartitionMove[];
   readonly fold: BatchFold;
-  readonly writes: FoldWrites;
   readonly statement: { readonly text: string; readonly values: unknown[] };
-  readonly copy: boolean;
+  /** The new rows for COPY, when they go that way. */
+  readonly copy: NewRowsCopy | null;
 }
 
 /**
@@ -239,7 +239,7 @@ function prepareWrite(
     { newRowsCopied: copy },
     writes,
   );
-  return { generation, partitions: plan.partitions, fold, writes, statement, copy };
+  return { generation, partitions: plan.partitions, fold, statement, copy: copy ? newRowsCopy(writes) : null };
 }
 
 async function writePrepared(
@@ -251,7 +251,7 @@ async function writePrepared(
   const { generation, fold } = prepared;
   const alongside = options.alongsideWrite?.(generation, fold);
   try {
-    if (prepared.copy) await copyNewRows(client, target.tables, prepared.writes);
+    if (prepared.copy) await copyNewRows(client, target.tables, prepared.copy);
     await client.query(prepared.statement.text, prepared.statement.values);
   } finally {
     await alongside;

@@ -86,18 +86,28 @@ function pieces<T>(rows: readonly T[], row: (value: T) => string): string[] {
   return out;
 }
 
+/** A fold's new rows in COPY text: its history, its created tasks and their reminders. */
+export interface NewRowsCopy {
+  readonly history: readonly string[];
+  readonly views: readonly string[];
+  readonly reminders: readonly string[];
+}
+
+/** Encoded before the transaction, so a writer that folds ahead (ADR 0048) does it while the previous one writes. */
+export function newRowsCopy(writes: FoldWrites): NewRowsCopy {
+  return {
+    history: pieces(writes.history, historyRow),
+    views: pieces(writes.createdViews, (f) => viewRow(f.after, f.last.partition, f.last.offset)),
+    reminders: pieces(writes.addedReminders, reminderRow),
+  };
+}
+
 /**
- * A fold's new rows by COPY, inside the caller's transaction: its history,
- * its created tasks and their reminders. The write statement then only
- * updates (batchWriteStatement's `newRowsCopied`).
+ * A fold's new rows by COPY, inside the caller's transaction. The write
+ * statement then only updates (batchWriteStatement's `newRowsCopied`).
  */
-export async function copyNewRows(client: SqlClient, tables: ReadModelTables, writes: FoldWrites): Promise<void> {
-  await copyRows(client, tables.taskHistory, HISTORY_COLUMNS, pieces(writes.history, historyRow));
-  await copyRows(
-    client,
-    tables.taskView,
-    VIEW_COLUMNS,
-    pieces(writes.createdViews, (f) => viewRow(f.after, f.last.partition, f.last.offset)),
-  );
-  await copyRows(client, tables.reminders, REMINDER_COLUMNS, pieces(writes.addedReminders, reminderRow));
+export async function copyNewRows(client: SqlClient, tables: ReadModelTables, rows: NewRowsCopy): Promise<void> {
+  await copyRows(client, tables.taskHistory, HISTORY_COLUMNS, rows.history);
+  await copyRows(client, tables.taskView, VIEW_COLUMNS, rows.views);
+  await copyRows(client, tables.reminders, REMINDER_COLUMNS, rows.reminders);
 }
