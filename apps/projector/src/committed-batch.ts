@@ -3,7 +3,7 @@
 // dead-letter topic), and, once committed, what it does to the metrics.
 import type kafkajs from 'kafkajs';
 import { readTaskEventRecord } from '@tasklog/contracts';
-import type { BatchFold, MultiProjectionOutcome, PositionedEvent } from '@tasklog/platform/postgres';
+import type { BatchFold, MultiProjectionOutcome, PositionedEvent, ProjectionBatch } from '@tasklog/platform/postgres';
 import type { ProjectorMetrics } from './projector.metrics.js';
 
 export interface DecodedBatch {
@@ -76,4 +76,20 @@ export function decode(partition: number, messages: readonly kafkajs.KafkaMessag
     }
   }
   return { events, undecodable };
+}
+
+/** One projection batch per partition: a partition's queued batches are consecutive pieces of its log. */
+export function mergeByPartition(batches: readonly FetchedBatch[]): ProjectionBatch[] {
+  const merged = new Map<number, { events: PositionedEvent[][]; endOffset: bigint }>();
+  for (const b of batches) {
+    const known = merged.get(b.partition) ?? { events: [], endOffset: b.endOffset };
+    known.events.push(b.decoded.events);
+    if (b.endOffset > known.endOffset) known.endOffset = b.endOffset;
+    merged.set(b.partition, known);
+  }
+  return [...merged].map(([partition, { events, endOffset }]) => ({
+    partition,
+    events: events.length === 1 ? events[0]! : events.flat(),
+    endOffset,
+  }));
 }

@@ -14,21 +14,18 @@ import {
   applyPreparedProjection,
   currentTasks,
   inTransaction,
-  prepareProjection,
   projectTaskEventBatches,
   readPositions,
   type MultiProjectionOutcome,
-  type PositionedEvent,
   type PreparedProjection,
-  type ProjectionBatch,
   type ProjectionTarget,
   type SqlPool,
 } from '@tasklog/platform/postgres';
 import type { CacheInvalidator } from './cache.invalidator.js';
-import { changedOwners, changedTasks, observeCommit, type FetchedBatch } from './committed-batch.js';
+import { changedOwners, changedTasks, mergeByPartition, observeCommit, type FetchedBatch } from './committed-batch.js';
 import { deadLetterRecord } from './dead-letter.record.js';
 import type { ProjectorMetrics } from './projector.metrics.js';
-import { WriterMemory } from './writer.memory.js';
+import { WriterMemory, foldAhead } from './writer.memory.js';
 
 export interface WriterOptions {
   /** Events queued (not yet in a transaction) beyond which the consumer waits. */
@@ -147,32 +144,20 @@ export class ProjectionWriter {
     }
   }
 
-  /** Folds the batches onto the memory if it holds their partitions' positions; otherwise leaves them to the transaction. */
+  /** Folds the batches onto the memory if it can (ADR 0048); otherwise leaves them to the transaction. */
   private async plan(batches: FetchedBatch[]): Promise<Planned> {
     const epoch = this.memory.epoch;
-    const base = this.options.prepareAhead && batches.length > 0 ? this.memory.base(this.hooks.currentJoin()) : null;
-    if (base === null) return { batches, prepared: null, epoch };
+    if (!this.options.prepareAhead || batches.length === 0) return { batches, prepared: null, epoch };
     try {
-      const merged = mergeByPartition(batches);
-      const unknown = merged.map((b) => b.partition).filter((p) => !base.positions.has(p));
-      if (unknown.length > 0) {
-        const stored = await readPositions(this.pool, this.target.projection, this.target.topic);
-        if (epoch !== this.memory.epoch) return { batches, prepared: null, epoch };
-        this.memory.learn(unknown.map((p) => [p, stored.get(p) ?? 0n] as const));
-      }
-      const prepared = await prepareProjection(
-        this.target,
-        merged,
-        base,
-        (ids) => currentTasks(this.pool, this.target.tables, ids),
-        {},
-      );
-      // Forgotten meanwhile (the transaction in flight failed): folded on what is no longer believed.
-      if (prepared === null || epoch !== this.memory.epoch) return { batches, prepared: null, epoch };
-      this.memory.expect(prepared);
-      return { batches, prepared, epoch };
-    } catch {
-      // The read failed (the database is going away): the transaction will find out and retry.
+      const prepared = await foldAhead(this.memory, this.hooks.currentJoin(), mergeByPartition(batches), {
+        target: this.target,
+        readPositions: () => readPositions(this.pool, this.target.projection, this.target.topic),
+        readTasks: (ids) => currentTasks(this.pool, this.target.tables, ids),
+      });
+      return { batches, prepared, epoch: prepared ? this.memory.epoch : epoch };
+    } catch (error) {
+      // The database is going away: the transaction will meet it too, and retry.
+      this.logger.debug({ err: String(error) }, 'cannot fold ahead; the transaction folds under its locks');
       return { batches, prepared: null, epoch };
     }
   }
@@ -327,20 +312,4 @@ export class ProjectionWriter {
     const exp = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(attempt, 20));
     return exp / 2 + Math.random() * (exp / 2);
   }
-}
-
-/** One projection batch per partition: a partition's queued batches are consecutive pieces of its log. */
-function mergeByPartition(batches: readonly FetchedBatch[]): ProjectionBatch[] {
-  const merged = new Map<number, { events: PositionedEvent[][]; endOffset: bigint }>();
-  for (const b of batches) {
-    const known = merged.get(b.partition) ?? { events: [], endOffset: b.endOffset };
-    known.events.push(b.decoded.events);
-    if (b.endOffset > known.endOffset) known.endOffset = b.endOffset;
-    merged.set(b.partition, known);
-  }
-  return [...merged].map(([partition, { events, endOffset }]) => ({
-    partition,
-    events: events.length === 1 ? events[0]! : events.flat(),
-    endOffset,
-  }));
 }

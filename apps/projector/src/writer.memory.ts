@@ -7,7 +7,14 @@
 // arises (a failed transaction, a refold, a new group generation) forgets
 // everything, and the epoch tells prepared work folded before that from
 // work folded after.
-import type { MultiProjectionOutcome, PreparedProjection, ProjectionBase } from '@tasklog/platform/postgres';
+import {
+  prepareProjection,
+  type MultiProjectionOutcome,
+  type PreparedProjection,
+  type ProjectionBase,
+  type ProjectionBatch,
+  type ProjectionTarget,
+} from '@tasklog/platform/postgres';
 
 type Task = ProjectionBase['tasks'] extends ReadonlyMap<string, infer T> ? T : never;
 
@@ -80,4 +87,39 @@ export class WriterMemory {
     for (const p of partitions) this.positions.set(p.partition, p.nextOffset);
     for (const t of fold.tasks) this.tasks.set(t.after.taskId, t.after);
   }
+}
+
+export interface FoldAheadReads {
+  readonly target: ProjectionTarget;
+  /** Every stored position of the projection (committed ones). */
+  readonly readPositions: () => Promise<ReadonlyMap<number, bigint>>;
+  /** The tasks' committed rows. */
+  readonly readTasks: (taskIds: string[]) => Promise<ReadonlyMap<string, Task>>;
+}
+
+/**
+ * Folds the batches onto the memory, in group generation `join`, and notes
+ * the result as expected (the next preparation folds onto it). Null when the
+ * memory has no base yet, or when it was forgotten meanwhile (the
+ * transaction in flight failed): folded on what is no longer believed.
+ */
+export async function foldAhead(
+  memory: WriterMemory,
+  join: number,
+  batches: readonly ProjectionBatch[],
+  reads: FoldAheadReads,
+): Promise<PreparedProjection | null> {
+  const base = memory.base(join);
+  if (base === null) return null;
+  const epoch = memory.epoch;
+  const unknown = batches.map((b) => b.partition).filter((p) => !base.positions.has(p));
+  if (unknown.length > 0) {
+    const stored = await reads.readPositions();
+    if (epoch !== memory.epoch) return null;
+    memory.learn(unknown.map((p) => [p, stored.get(p) ?? 0n] as const));
+  }
+  const prepared = await prepareProjection(reads.target, batches, base, reads.readTasks);
+  if (prepared === null || epoch !== memory.epoch) return null;
+  memory.expect(prepared);
+  return prepared;
 }
