@@ -82,13 +82,13 @@ interface Load {
 }
 
 async function step(stack: Stack, label: string, load: Load, p99Target?: string): Promise<BenchRow[]> {
-  const before = await commandCounts(stack.url);
+  const before = await commandCounts(stack);
   const cpuBefore = await cpuTicks(stack);
   const result = await fire(stack, load);
   const cpuAfter = await cpuTicks(stack);
   const cpu = cpuUse(cpuBefore, cpuAfter);
   const perRequest = (app: string) => cpuMicrosPerRequest(cpuBefore, cpuAfter, app, result.requests.total);
-  const after = await commandCounts(stack.url);
+  const after = await commandCounts(stack);
   const delta = (outcome: string) => (after.get(outcome) ?? 0) - (before.get(outcome) ?? 0);
   const throughput = Math.round(result.requests.total / result.duration);
   const mean = (name: string) => +((delta(`${name}_sum`) / Math.max(1, delta(`${name}_count`))) * 1000).toFixed(2);
@@ -126,6 +126,18 @@ async function step(stack: Stack, label: string, load: Load, p99Target?: string)
       unit: 'ms',
       note: `to the outcome: ${mean('wait').toFixed(1)} ms (from submit; HTTP and auth not included); ${(delta('batch_sum') / Math.max(1, delta('batch_count'))).toFixed(1)} commands per produce request`,
     },
+    {
+      metric: `${label}: mean command age at the processor, deciding / committed`,
+      value: mean('deciding'),
+      unit: 'ms',
+      note: `committed: ${mean('committed').toFixed(1)} ms; result read by the API ${mean('delivery').toFixed(1)} ms after its production (record timestamps)`,
+    },
+    {
+      metric: `${label}: API event-loop delay, mean`,
+      value: +(after.get('loop_mean') ?? 0).toFixed(1),
+      unit: 'ms',
+      note: `p99 ${(after.get('loop_p99') ?? 0).toFixed(1)} ms, max ${(after.get('loop_max') ?? 0).toFixed(1)} ms (perf_hooks, through prom-client)`,
+    },
     { metric: `${label}: machine CPU busy`, value: cpu.machine, unit: 'cores', note: cpu.note },
     {
       metric: `${label}: API CPU per request`,
@@ -157,9 +169,10 @@ function fire(stack: Stack, load: Load): Promise<CannonResult> {
   });
 }
 
-/** api_commands_total summed per outcome, from the API's /metrics. */
-async function commandCounts(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+/** api_commands_total summed per outcome, and the stage timings, from the API's and the processor's /metrics. */
+async function commandCounts(stack: Stack): Promise<Map<string, number>> {
+  const text = await (await fetch(`${stack.url}/metrics`)).text();
+  const processor = await (await fetch(`${stack.processorUrl}/metrics`)).text();
   const counts = new Map<string, number>();
   for (const match of text.matchAll(/^api_commands_total\{[^}]*outcome="([a-z]+)"[^}]*\} (\d+)/gm)) {
     counts.set(match[1]!, (counts.get(match[1]!) ?? 0) + Number(match[2]));
@@ -172,5 +185,21 @@ async function commandCounts(url: string): Promise<Map<string, number>> {
   counts.set('batch_count', sample(/^api_command_producer_batch_size_count (\S+)/m));
   counts.set('wait_sum', sample(/^api_command_wait_duration_seconds_sum\{[^}]*outcome="accepted"[^}]*\} (\S+)/m));
   counts.set('wait_count', sample(/^api_command_wait_duration_seconds_count\{[^}]*outcome="accepted"[^}]*\} (\S+)/m));
+  counts.set('delivery_sum', sample(/^api_command_result_delay_seconds_sum (\S+)/m));
+  counts.set('delivery_count', sample(/^api_command_result_delay_seconds_count (\S+)/m));
+  // Reset by every scrape (prom-client): the step's own event-loop delay, read at its end.
+  counts.set('loop_mean', sample(/^nodejs_eventloop_lag_mean_seconds (\S+)/m) * 1000);
+  counts.set('loop_p99', sample(/^nodejs_eventloop_lag_p99_seconds (\S+)/m) * 1000);
+  counts.set('loop_max', sample(/^nodejs_eventloop_lag_max_seconds (\S+)/m) * 1000);
+  const age = (stage: string, part: string) =>
+    Number(
+      new RegExp(`^tasklog_processor_command_age_seconds_${part}\\{stage="${stage}"\\} (\\S+)`, 'm').exec(
+        processor,
+      )?.[1] ?? 0,
+    );
+  for (const stage of ['deciding', 'committed']) {
+    counts.set(`${stage}_sum`, age(stage, 'sum'));
+    counts.set(`${stage}_count`, age(stage, 'count'));
+  }
   return counts;
 }

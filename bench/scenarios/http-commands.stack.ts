@@ -25,6 +25,8 @@ interface App {
 
 export interface Stack {
   readonly url: string;
+  /** The command processor's HTTP port (its /metrics). */
+  readonly processorUrl: string;
   /** Process ids of the apps, by name. */
   readonly pids: Readonly<Record<string, number>>;
   readonly token: string;
@@ -54,13 +56,13 @@ export async function startStack(): Promise<Stack> {
     await rm(ids.keysDir, { recursive: true, force: true });
   };
   try {
-    const { url, projector } = await launchApps(ids, apps);
+    const { url, processorUrl, projector } = await launchApps(ids, apps);
     const pids = {
       ...Object.fromEntries(apps.map((app) => [app.name, app.child.pid ?? 0])),
       ...(await localBrokerPid()),
       'bench (autocannon)': process.pid,
     };
-    return { url, pids, token: await benchToken(privateKey), projector, stop };
+    return { url, processorUrl, pids, token: await benchToken(privateKey), projector, stop };
   } catch (error) {
     for (const app of apps) process.stderr.write(`--- ${app.name}\n${app.output.slice(-20).join('')}\n`);
     await stop();
@@ -69,7 +71,10 @@ export async function startStack(): Promise<Stack> {
 }
 
 /** The processor, then the projector (when built), then the API, each waited for; pushed to `apps` as they start. */
-async function launchApps(ids: StackIds, apps: App[]): Promise<{ url: string; projector: boolean }> {
+async function launchApps(
+  ids: StackIds,
+  apps: App[],
+): Promise<{ url: string; processorUrl: string; projector: boolean }> {
   const [apiPort, grpcPort, processorPort, projectorPort] = await Promise.all([1, 2, 3, 4].map(() => freePort()));
   const env = {
     ...platformEnv(),
@@ -116,7 +121,7 @@ async function launchApps(ids: StackIds, apps: App[]): Promise<{ url: string; pr
         () => false,
       )
     : false;
-  return { url, projector: projectorUp };
+  return { url, processorUrl: `http://127.0.0.1:${processorPort}`, projector: projectorUp };
 }
 
 async function writeKeys(dir: string): Promise<CryptoKey> {

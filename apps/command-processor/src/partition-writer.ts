@@ -51,6 +51,7 @@ export class PartitionWriter {
   async handle(messages: readonly kafkajs.KafkaMessage[]): Promise<void> {
     const { config, metrics } = this.deps;
     const { topics } = config;
+    observeAges(metrics, 'deciding', messages);
     const decided = await decideBatch(messages, this.state, this.deps);
     const started = performance.now();
     const expectedBase = this.state.logEnd;
@@ -91,6 +92,7 @@ export class PartitionWriter {
     }
     metrics.transactionSeconds.observe((performance.now() - started) / 1000);
     metrics.batchSize.observe(messages.length);
+    observeAges(metrics, 'committed', messages);
     decided.countOutcomes(metrics);
   }
 
@@ -118,6 +120,17 @@ export class PartitionWriter {
       Date.now() - state.lastSnapshotAt >= config.snapshotEveryMs
     );
   }
+}
+
+/** How long the commands waited (deciding) or took in all (committed), from their records' timestamps. */
+function observeAges(
+  metrics: ProcessorMetrics,
+  stage: 'deciding' | 'committed',
+  messages: readonly kafkajs.KafkaMessage[],
+) {
+  const now = Date.now();
+  const age = metrics.commandAgeSeconds.labels({ stage });
+  for (const m of messages) age.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
 }
 
 export interface WriterDeps {

@@ -21,6 +21,13 @@ export function processorMetrics(registry: Registry) {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    commandAgeSeconds: new Histogram({
+      name: 'tasklog_processor_command_age_seconds',
+      help: "A command's age (from its record's timestamp) when its transaction starts deciding and when it has committed",
+      labelNames: ['stage'] as const,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
     catchUpSeconds: new Histogram({
       name: 'tasklog_processor_catch_up_duration_seconds',
       help: 'Time to rebuild the state of newly owned partitions',

@@ -19,6 +19,11 @@ export const commandMetrics = {
     help: "From submitting a command to the broker's acknowledgment (gathering included)",
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   }),
+  resultDelay: histogram({
+    name: 'api_command_result_delay_seconds',
+    help: "From a result record's timestamp (its production, inside the processor's transaction) to its reading here",
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  }),
   batchSize: histogram({
     name: 'api_command_producer_batch_size',
     help: 'Commands sent to Kafka in one produce request',

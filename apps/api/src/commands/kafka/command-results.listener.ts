@@ -2,7 +2,8 @@
 // a consumer group of its own (every instance sees every result; the result
 // of a command lands on its task's partition, which any instance may have
 // produced to), starting at the latest offsets, read_committed, short fetch
-// waits. It hands each result to the requests waiting for it and records
+// waits. Its group offsets are committed on a timer, never inside the fetch
+// loop (ADR 0049). It hands each result to the requests waiting for it and records
 // every outcome in the command status store; a result nobody here waits for
 // and this instance did not submit is stored as received, undecoded (ADR 0032).
 import type kafkajs from 'kafkajs';
@@ -33,6 +34,8 @@ export interface ResultsListenerOptions {
   readonly deleteGroupOnStop?: boolean;
   /** How long the broker may hold a fetch that finds no result (default 100 ms; ADR 0041). */
   readonly fetchMaxWaitMs?: number;
+  /** How often the group offsets are committed (default 1 s; ADR 0049). */
+  readonly commitIntervalMs?: number;
 }
 
 type Notify = (result: CommandResult) => void;
@@ -40,6 +43,9 @@ type Notify = (result: CommandResult) => void;
 export class CommandResultsListener {
   private readonly waiters = new Map<string, Set<Notify>>();
   private consumer: kafkajs.Consumer | null = null;
+  /** The next offset to read, per partition, not committed yet. */
+  private readonly positions = new Map<number, string>();
+  private committer: NodeJS.Timeout | null = null;
   private fetching = false;
   private stopped = false;
   private markListening: () => void = () => undefined;
@@ -99,12 +105,34 @@ export class CommandResultsListener {
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: false });
+    // Offsets are committed only so that a restart after a crash resumes
+    // where it was instead of skipping to the end again. kafkajs' autoCommit
+    // would commit after every batch, awaited before the next fetch: under
+    // load that held each result back by one OffsetCommit per partition read.
+    this.committer ??= setInterval(() => void this.commitPositions(), this.options.commitIntervalMs ?? 1000);
+    this.committer.unref();
     await consumer.run({
-      // Offsets are committed only so that a restart after a crash resumes
-      // where it was instead of skipping to the end again.
-      autoCommit: true,
-      autoCommitInterval: 1000,
-      eachBatch: async ({ batch }) => this.onMessages(batch.messages),
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        this.onMessages(batch.messages);
+        this.positions.set(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
+      },
+    });
+  }
+
+  /** Commits the positions read since the last commit; a failure (a rebalance, a broker away) waits for the next round. */
+  private async commitPositions(): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer || this.positions.size === 0) return;
+    const offsets = [...this.positions].map(([partition, offset]) => ({
+      topic: this.options.topic,
+      partition,
+      offset,
+    }));
+    this.positions.clear();
+    await consumer.commitOffsets(offsets).catch((error: unknown) => {
+      this.logger.debug({ err: String(error) }, 'results listener could not commit its offsets');
+      for (const o of offsets) if (!this.positions.has(o.partition)) this.positions.set(o.partition, o.offset);
     });
   }
 
@@ -112,6 +140,9 @@ export class CommandResultsListener {
   async stop(): Promise<void> {
     this.stopped = true;
     this.fetching = false;
+    if (this.committer) clearInterval(this.committer);
+    this.committer = null;
+    await withTimeout(this.commitPositions(), 2000, 'the last offset commit').catch(() => undefined);
     const consumer = this.consumer;
     this.consumer = null;
     if (!consumer) return;
@@ -172,6 +203,7 @@ export class CommandResultsListener {
       commandMetrics.resultsSeen.inc({ waited: waiting ? 'yes' : 'no' });
       if (!waiting) continue;
       this.waiters.delete(result.commandId);
+      commandMetrics.resultDelay.observe(Math.max(0, Date.now() - Number(message.timestamp)) / 1000);
       for (const notify of waiting) notify(result);
     }
   }
