@@ -26,6 +26,8 @@ export interface BenchSettings {
   readonly debug: boolean;
   /** BENCH_QUERY_DUMP: write the query scenario's latencies to this file. */
   readonly queryDump: string | undefined;
+  /** BENCH_PROCESSORS: command-processor throughput with this many processor processes (one group); 0: in the bench's process. */
+  readonly processors: number;
 }
 
 /**
@@ -50,5 +52,6 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     metricsDump: Boolean(env['BENCH_METRICS_DUMP']),
     debug: Boolean(env['BENCH_DEBUG']),
     queryDump: env['BENCH_QUERY_DUMP'] || undefined,
+    processors: Number(env['BENCH_PROCESSORS'] ?? 0),
   };
 }

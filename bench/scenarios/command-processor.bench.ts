@@ -18,20 +18,51 @@ import { provisionTopics, startProcessor } from '../../apps/command-processor/sr
 import { recoverPartitions } from '../../apps/command-processor/src/partition-recovery.js';
 import type { BenchRow, BenchScenario } from '../bench.harness.js';
 import { measureRawProducer } from './kafka-producer.bench.js';
-import { platformEnv } from '../bench.settings.js';
+import { benchSettings, platformEnv } from '../bench.settings.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 
 const logger = createLogger('bench', 'warn');
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
-function isolatedConfig(): ProcessorConfig {
+function isolatedEnv(): Record<string, string | undefined> {
   const prefix = `bench-${randomUUID().slice(0, 8)}.`;
-  return processorConfig({
-    ...platformEnv(),
+  return platformEnv({
     TASKLOG_TOPIC_PREFIX: prefix,
     PROCESSOR_GROUP_ID: `${prefix}processor`,
     PROCESSOR_TRANSACTIONAL_ID_PREFIX: `${prefix}writer-`,
     LOG_LEVEL: 'warn',
   });
+}
+
+const isolatedConfig = (): ProcessorConfig => processorConfig(isolatedEnv());
+
+/** One running processor: in this process, or `count` processes of the built app in one group. */
+async function launchProcessors(
+  env: Record<string, string | undefined>,
+  config: ProcessorConfig,
+  count: number,
+): Promise<() => Promise<void>> {
+  if (count === 0) {
+    const processor = await startProcessor(config, { http: false, logger });
+    return () => processor.stop();
+  }
+  const main = join(import.meta.dirname, '..', '..', 'apps', 'command-processor', 'src', 'main.js');
+  const children: ChildProcess[] = Array.from({ length: count }, () =>
+    spawn(process.execPath, [main], { env: { ...env, PROCESSOR_PORT: '0' }, stdio: ['ignore', 'ignore', 'inherit'] }),
+  );
+  return async () => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
 }
 
 async function dropTopics(kafka: KafkaClient, config: ProcessorConfig): Promise<void> {
@@ -101,7 +132,9 @@ function* commandStream(tasks: number, perTask: number): Generator<KafkaRecord> 
 }
 
 export async function commandThroughput(total: number): Promise<BenchRow[]> {
-  const config = isolatedConfig();
+  const env = isolatedEnv();
+  const config = processorConfig(env);
+  const processes = benchSettings().processors;
   const kafka = createKafka({ ...config.kafka, clientId: 'bench-processor' }, logger);
   await provisionTopics(config, logger);
   const tasks = Math.max(1, Math.round(total / 10));
@@ -118,12 +151,12 @@ export async function commandThroughput(total: number): Promise<BenchRow[]> {
     },
   });
   const started = performance.now();
-  const processor = await startProcessor(config, { http: false, logger });
+  const stop = await launchProcessors(env, config, processes);
   while (results < tasks * 10) await new Promise((r) => setTimeout(r, 20));
   const done = performance.now();
   const seconds = (done - started) / 1000;
   const steady = (done - firstResultAt) / 1000;
-  await processor.stop();
+  await stop();
   await consumer.disconnect();
   await dropTopics(kafka, config);
   void readCommandResultRecord;
@@ -132,7 +165,7 @@ export async function commandThroughput(total: number): Promise<BenchRow[]> {
       metric: 'commands processed',
       value: tasks * 10,
       unit: 'commands',
-      note: `${tasks} tasks × 10 commands, 12 partitions`,
+      note: `${tasks} tasks × 10 commands, 12 partitions, ${processes === 0 ? 'one processor in the bench process' : `${processes} processor processes in one group`}`,
     },
     {
       metric: 'processor throughput',
