@@ -60,6 +60,7 @@ export default tseslint.config(
     // Entry points, config readers, tests, scripts and benches may read the environment.
     files: [
       '**/main.ts',
+      '**/*.main.ts',
       'libs/platform/config/**',
       '**/*.spec.ts',
       '**/test/**',

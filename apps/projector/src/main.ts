@@ -1,16 +1,8 @@
-// The projector: applies the event log to the PostgreSQL read models,
-// exactly once, and keeps the Redis cache honest.
-import 'reflect-metadata';
-import { projectorConfig } from './projector.config.js';
-import { startProjector } from './projector.app.js';
+// The projector starts here: V8's code cache on disk first (ADR 0050), then the
+// app, imported only now so that its modules are compiled through that cache.
+import module from 'node:module';
 
-const config = projectorConfig(process.env);
-const projector = await startProjector(config, {
-  // The consumer gave up (a non-retriable error): exit, so the supervisor
-  // (npm run up, Kubernetes) starts a fresh process, which resumes from the
-  // positions stored in PostgreSQL.
-  onFatal: () => process.exit(1),
-});
-const stop = () => void projector.stop().then(() => process.exit(0));
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+module.enableCompileCache?.();
+await import('./projector.main.js');
+// Written now that it has started: a long-running process may never exit cleanly.
+module.flushCompileCache?.();
