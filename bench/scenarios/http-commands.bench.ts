@@ -82,6 +82,7 @@ interface Load {
 }
 
 async function step(stack: Stack, label: string, load: Load, p99Target?: string): Promise<BenchRow[]> {
+  await settle(stack);
   const before = await commandCounts(stack);
   const cpuBefore = await cpuTicks(stack);
   const result = await fire(stack, load);
@@ -167,6 +168,26 @@ function fire(stack: Stack, load: Load): Promise<CannonResult> {
     timeout: 10,
     ...(load.rate ? { overallRate: load.rate } : {}),
   });
+}
+
+/**
+ * Waits until the previous step's commands are all answered (the API's count
+ * holds still for half a second, at most 20 s), so that a step's latencies
+ * are not the tail of the step before it.
+ */
+async function settle(stack: Stack): Promise<void> {
+  const answered = async () =>
+    [...(await commandCounts(stack)).entries()]
+      .filter(([outcome]) => !outcome.includes('_'))
+      .reduce((sum, [, n]) => sum + n, 0);
+  const deadline = Date.now() + 20_000;
+  let last = await answered();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await answered();
+    if (now === last) return;
+    last = now;
+  }
 }
 
 /** api_commands_total summed per outcome, and the stage timings, from the API's and the processor's /metrics. */
