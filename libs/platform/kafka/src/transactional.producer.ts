@@ -1,15 +1,34 @@
 // The transactional producer of a single writer (the command processor's
-// writer of one partition), on @platformatic/kafka: it encodes records at
-// about half kafkajs' CPU per record (ADR 0024). Callers see only this
-// module's types, so the client stays swappable.
-import type { Message, Producer } from '@platformatic/kafka';
+// writer of one partition). It speaks the Kafka protocol itself
+// (`wire/`, ADR 0051): record batches are written straight from the codecs'
+// buffers and strings into one buffer per partition, with no per-record
+// objects. Callers see only this module's types.
 import type { KafkaConfig } from '@tasklog/platform/config';
-
-// Loaded on first use: @platformatic/kafka compiles its option schemas when
-// imported (about 0.25 s of CPU at boot), which the apps that only read
-// through this library (the projector, the API) should not pay.
-let platformatic: Promise<typeof import('@platformatic/kafka')> | undefined;
-const loadPlatformatic = () => (platformatic ??= import('@platformatic/kafka'));
+import { BrokerCluster, KafkaProtocolError } from './wire/broker-cluster.js';
+import { partitionForKey } from './wire/murmur2.partitioner.js';
+import {
+  ADD_OFFSETS_TO_TXN,
+  ADD_PARTITIONS_TO_TXN,
+  decodeErrorCode,
+  decodeInitProducerId,
+  decodePartitionErrors,
+  decodeProduce,
+  encodeAddOffsets,
+  encodeAddPartitions,
+  encodeEndTxn,
+  encodeInitProducerId,
+  encodeProduce,
+  encodeTxnOffsetCommit,
+  END_TXN,
+  GROUP_COORDINATOR,
+  INIT_PRODUCER_ID,
+  PRODUCE,
+  TRANSACTION_COORDINATOR,
+  TXN_OFFSET_COMMIT,
+  type ProducedBatch,
+  type ProducerIdentity,
+} from './wire/producer.protocol.js';
+import { encodeRecordBatch, measureRecords, nextSequence } from './wire/record-batch.writer.js';
 
 /** A record as the codecs of @tasklog/contracts build it. */
 export interface OutgoingRecord {
@@ -47,6 +66,8 @@ export class KafkaTransactionError extends Error {
   }
 }
 
+type ClusterConfig = Pick<KafkaConfig, 'brokers' | 'clientId' | 'connectionTimeoutMs'>;
+
 const FENCING = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 
 /** Answers of a transaction coordinator that is not there yet, moving, or still busy: worth retrying. */
@@ -57,21 +78,24 @@ const TRANSIENT_COORDINATOR = new Set([
   'CONCURRENT_TRANSACTIONS',
 ]);
 
-/** Kafka protocol error ids found anywhere in a @platformatic/kafka error (they nest). */
-function protocolErrorIds(error: unknown, seen = new Set<unknown>()): string[] {
-  if (typeof error !== 'object' || error === null || seen.has(error)) return [];
-  seen.add(error);
-  const e = error as { apiId?: unknown; errors?: unknown; cause?: unknown };
-  const own = typeof e.apiId === 'string' ? [e.apiId] : [];
-  const nested = Array.isArray(e.errors) ? e.errors.flatMap((x) => protocolErrorIds(x, seen)) : [];
-  return [...own, ...nested, ...protocolErrorIds(e.cause, seen)];
-}
+/** Answers to adding partitions, offsets or ending a transaction that mean "not yet": nothing happened. */
+const NOT_YET = new Set(['CONCURRENT_TRANSACTIONS', 'COORDINATOR_LOAD_IN_PROGRESS']);
+
+const MAX_BATCH_BYTES = 1024 * 1024;
+
+const protocolErrorName = (error: unknown): string | undefined =>
+  error instanceof KafkaProtocolError
+    ? error.errorName
+    : error instanceof KafkaTransactionError
+      ? protocolErrorName(error.cause)
+      : undefined;
 
 function wrap(operation: string, error: unknown): KafkaTransactionError {
   if (error instanceof KafkaTransactionError) return error;
-  const ids = [...new Set(protocolErrorIds(error))];
-  const fenced = ids.some((id) => FENCING.has(id));
-  const detail = ids.length > 0 ? ids.join(', ') : error instanceof Error ? error.message : String(error);
+  const name = protocolErrorName(error);
+  const fenced = name !== undefined && FENCING.has(name);
+  const detail =
+    error instanceof KafkaProtocolError ? error.message : error instanceof Error ? error.message : String(error);
   return new KafkaTransactionError(`${operation} failed: ${detail}${fenced ? ' (fenced)' : ''}`, fenced, {
     cause: error,
   });
@@ -85,18 +109,18 @@ async function attempt<T>(operation: string, run: () => Promise<T>): Promise<T> 
   }
 }
 
-type Client = Producer<string, Buffer, string, string>;
-type ClientTransaction = Awaited<ReturnType<Client['beginTransaction']>>;
+const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /**
  * One transaction. Never reuse its producer after any error here: close it
  * and fence again with a new one (an error may be ambiguous).
  */
 export class KafkaTransaction {
-  constructor(
-    private readonly tx: ClientTransaction,
-    private readonly coordinatorOf: (groupId: string) => Promise<number>,
-  ) {}
+  private readonly partitions = new Set<string>();
+  private readonly groups = new Set<string>();
+  private ended = false;
+
+  constructor(private readonly session: ProducerSession) {}
 
   /** Sends records of one topic; answers the base offset given to the first partition written. */
   async send(topic: string, records: readonly OutgoingRecord[]): Promise<bigint | undefined> {
@@ -107,26 +131,30 @@ export class KafkaTransaction {
   }
 
   /**
-   * Sends the records of several topics together: the partitions join the
-   * transaction in one request and the records go out in one produce request
-   * per broker. Answers the base offset of every partition written.
+   * Sends the records of several topics together: new partitions join the
+   * transaction in one request, then every partition's records go out as one
+   * record batch, in one produce request per leader. Answers the base offset
+   * of every partition written.
    */
-  async sendAll(
+  sendAll(
     batches: ReadonlyArray<{ readonly topic: string; readonly records: readonly OutgoingRecord[] }>,
   ): Promise<TopicPartitionOffset[]> {
-    const messages = batches.flatMap(({ topic, records }) =>
-      records.map((r) => ({
-        topic,
-        key: r.key,
-        value: r.value,
-        headers: r.headers as Record<string, string>,
-        ...(r.partition === undefined ? {} : { partition: r.partition }),
-      })),
-    );
-    if (messages.length === 0) return [];
-    const topics = [...new Set(batches.map((b) => b.topic))].join(', ');
-    const result = await attempt(`send to ${topics}`, () => this.tx.send({ messages }));
-    return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }));
+    const topics = [...new Set(batches.filter((b) => b.records.length > 0).map((b) => b.topic))].join(', ');
+    return attempt(`send to ${topics}`, async () => {
+      const byPartition = await this.session.partitioned(batches);
+      if (byPartition.size === 0) return [];
+      this.checkOpen();
+      const joining = new Map<string, number[]>();
+      for (const { topic, partition } of byPartition.values()) {
+        if (this.partitions.has(partitionKey(topic, partition))) continue;
+        joining.set(topic, [...(joining.get(topic) ?? []), partition]);
+      }
+      if (joining.size > 0) {
+        await this.session.addPartitions(joining);
+        for (const [topic, indexes] of joining) for (const p of indexes) this.partitions.add(partitionKey(topic, p));
+      }
+      return this.session.produce([...byPartition.values()]);
+    });
   }
 
   /**
@@ -135,27 +163,200 @@ export class KafkaTransaction {
    * group's generation, as kafkajs does: the writer is fenced by its
    * transactional id, which every new owner of the partition initialises.
    */
-  async sendOffsets(groupId: string, topic: string, partition: number, nextOffset: bigint): Promise<void> {
-    await attempt('add offsets to the transaction', async () => {
-      await this.tx.addConsumer({ groupId } as Parameters<ClientTransaction['addConsumer']>[0]);
-      const coordinatorId = await this.coordinatorOf(groupId);
-      const consumed = {
-        topic,
-        partition,
-        // The client commits the offset after the message it is given.
-        offset: nextOffset - 1n,
-        metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } },
-      } as unknown as Message;
-      await this.tx.addOffset(consumed);
+  sendOffsets(groupId: string, topic: string, partition: number, nextOffset: bigint): Promise<void> {
+    return attempt('add offsets to the transaction', async () => {
+      this.checkOpen();
+      if (!this.groups.has(groupId)) {
+        await this.session.addOffsets(groupId);
+        this.groups.add(groupId);
+      }
+      await this.session.commitOffsets(groupId, [{ topic, partition, offset: nextOffset }]);
     });
   }
 
   commit(): Promise<void> {
-    return attempt('commit', () => this.tx.commit());
+    return attempt('commit', () => this.end(true));
   }
 
   abort(): Promise<void> {
-    return attempt('abort', () => this.tx.abort());
+    return attempt('abort', () => this.end(false));
+  }
+
+  private async end(committed: boolean): Promise<void> {
+    this.checkOpen();
+    this.ended = true;
+    this.session.closeTransaction(this);
+    // A transaction that touched nothing has nothing for the coordinator to end.
+    if (this.partitions.size === 0 && this.groups.size === 0) return;
+    await this.session.endTransaction(committed);
+  }
+
+  private checkOpen(): void {
+    if (this.ended) throw new Error('the transaction has ended');
+  }
+}
+
+/**
+ * The producer's identity and connections, shared by its transactions:
+ * each request of the transaction protocol, with the few answers that mean
+ * "try again in a moment" retried.
+ */
+class ProducerSession {
+  private readonly sequences = new Map<string, number>();
+  private readonly groupCoordinators = new Map<string, number>();
+  private current: KafkaTransaction | null = null;
+
+  constructor(
+    readonly cluster: BrokerCluster,
+    readonly id: ProducerIdentity,
+    private readonly coordinator: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  begin(): KafkaTransaction {
+    if (this.current) throw new Error('a transaction is already open on this producer');
+    this.current = new KafkaTransaction(this);
+    return this.current;
+  }
+
+  closeTransaction(tx: KafkaTransaction): void {
+    if (this.current === tx) this.current = null;
+  }
+
+  /** The records by partition, in order; a record without a partition goes where its key hashes to. */
+  async partitioned(
+    batches: ReadonlyArray<{ readonly topic: string; readonly records: readonly OutgoingRecord[] }>,
+  ): Promise<Map<string, { topic: string; partition: number; records: OutgoingRecord[] }>> {
+    const byPartition = new Map<string, { topic: string; partition: number; records: OutgoingRecord[] }>();
+    for (const { topic, records } of batches) {
+      if (records.length === 0) continue;
+      const count = records.some((r) => r.partition === undefined) ? await this.cluster.partitionCount(topic) : 0;
+      for (const record of records) {
+        const partition = record.partition ?? partitionForKey(record.key, count);
+        const key = partitionKey(topic, partition);
+        const entry = byPartition.get(key);
+        if (entry) entry.records.push(record);
+        else byPartition.set(key, { topic, partition, records: [record] });
+      }
+    }
+    return byPartition;
+  }
+
+  async addPartitions(partitions: ReadonlyMap<string, readonly number[]>): Promise<void> {
+    await this.untilReady('add partitions to the transaction', async () => {
+      const body = await this.cluster.request(
+        this.coordinator,
+        ADD_PARTITIONS_TO_TXN,
+        encodeAddPartitions(this.id, partitions),
+      );
+      // A refused partition fails the others with OPERATION_NOT_ATTEMPTED (55): report the cause.
+      const failed = decodePartitionErrors(body).filter((p) => p.errorCode !== 0);
+      const cause = failed.find((p) => p.errorCode !== 55) ?? failed[0];
+      return cause ? cause.errorCode : 0;
+    });
+  }
+
+  async addOffsets(groupId: string): Promise<void> {
+    await this.untilReady('add the group to the transaction', async () =>
+      decodeErrorCode(
+        await this.cluster.request(this.coordinator, ADD_OFFSETS_TO_TXN, encodeAddOffsets(this.id, groupId)),
+      ),
+    );
+  }
+
+  async commitOffsets(groupId: string, offsets: Parameters<typeof encodeTxnOffsetCommit>[2]): Promise<void> {
+    let coordinator = this.groupCoordinators.get(groupId);
+    if (coordinator === undefined) {
+      coordinator = await this.cluster.coordinator(groupId, GROUP_COORDINATOR);
+      this.groupCoordinators.set(groupId, coordinator);
+    }
+    const body = await this.cluster.request(
+      coordinator,
+      TXN_OFFSET_COMMIT,
+      encodeTxnOffsetCommit(this.id, groupId, offsets),
+    );
+    const failed = decodePartitionErrors(body).find((p) => p.errorCode !== 0);
+    if (failed)
+      throw new KafkaProtocolError(
+        'commit offsets',
+        failed.errorCode,
+        `${groupId} ${failed.topic}:${failed.partition}`,
+      );
+  }
+
+  async endTransaction(committed: boolean): Promise<void> {
+    await this.untilReady(committed ? 'commit' : 'abort', async () =>
+      decodeErrorCode(await this.cluster.request(this.coordinator, END_TXN, encodeEndTxn(this.id, committed))),
+    );
+  }
+
+  /** Encodes and sends the partitions' records, one produce request per leader; answers their base offsets. */
+  async produce(
+    partitions: ReadonlyArray<{ topic: string; partition: number; records: OutgoingRecord[] }>,
+  ): Promise<TopicPartitionOffset[]> {
+    const timestamp = Date.now();
+    const requests = new Map<number, ProducedBatch[][]>();
+    for (const { topic, partition, records } of partitions) {
+      const leader = await this.cluster.leaderOf(topic, partition);
+      const rounds = requests.get(leader) ?? [];
+      requests.set(leader, rounds);
+      // A partition takes one batch per request: a larger one is split over several requests.
+      this.batchesOf(records, topic, partition, timestamp).forEach((records, round) =>
+        (rounds[round] ??= []).push({ topic, partition, records }),
+      );
+    }
+    const answers = await Promise.allSettled(
+      [...requests].map(async ([leader, rounds]) => {
+        const offsets: TopicPartitionOffset[] = [];
+        for (const [round, batches] of rounds.entries()) {
+          const body = await this.cluster.request(
+            leader,
+            PRODUCE,
+            encodeProduce(this.id.transactionalId, this.timeoutMs, batches),
+          );
+          for (const answer of decodeProduce(body)) {
+            if (answer.errorCode !== 0)
+              throw new KafkaProtocolError('produce', answer.errorCode, `${answer.topic}:${answer.partition}`);
+            if (round === 0)
+              offsets.push({ topic: answer.topic, partition: answer.partition, offset: answer.baseOffset });
+          }
+        }
+        return offsets;
+      }),
+    );
+    const failed = answers.find((a) => a.status === 'rejected');
+    if (failed) throw failed.reason;
+    return answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : []));
+  }
+
+  private batchesOf(records: readonly OutgoingRecord[], topic: string, partition: number, timestamp: number): Buffer[] {
+    const key = partitionKey(topic, partition);
+    const batches: Buffer[] = [];
+    for (let start = 0; start < records.length;) {
+      let chunk = records.slice(start);
+      let measured = measureRecords(chunk);
+      while (measured.total > MAX_BATCH_BYTES && chunk.length > 1) {
+        chunk = chunk.slice(0, Math.ceil(chunk.length / 2));
+        measured = measureRecords(chunk);
+      }
+      const sequence = this.sequences.get(key) ?? 0;
+      batches.push(encodeRecordBatch(chunk, this.id, sequence, timestamp, measured));
+      this.sequences.set(key, nextSequence(sequence, chunk.length));
+      start += chunk.length;
+    }
+    return batches;
+  }
+
+  /** Runs a coordinator request until it is not answered "not yet" (bounded by the request timeout). */
+  private async untilReady(operation: string, send: () => Promise<number>): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+      const errorCode = await send();
+      if (errorCode === 0) return;
+      const error = new KafkaProtocolError(operation, errorCode, this.id.transactionalId);
+      if (!NOT_YET.has(error.errorName) || Date.now() + delay > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 }
 
@@ -165,30 +366,23 @@ export class KafkaTransaction {
  * refuses every later request of that owner (zombie fencing).
  */
 export class TransactionalProducer {
-  private readonly coordinators = new Map<string, number>();
-
-  private constructor(
-    private readonly client: Client,
-    private readonly config: Pick<KafkaConfig, 'brokers' | 'clientId' | 'connectionTimeoutMs'>,
-  ) {}
+  private constructor(private readonly session: ProducerSession) {}
 
   /**
-   * Creates the producer and initialises its transactional id. A fresh
-   * broker has no transaction coordinator until `__transaction_state` exists,
-   * and a coordinator may be moving or finishing the previous owner's
-   * transaction: those answers are retried with backoff until `fenceTimeoutMs`
-   * (each attempt on a new client, so no cached coordinator survives).
+   * Connects and initialises the transactional id. A fresh broker has no
+   * transaction coordinator until `__transaction_state` exists, and a
+   * coordinator may be moving or finishing the previous owner's transaction:
+   * those answers are retried with backoff until `fenceTimeoutMs` (each
+   * attempt on new connections, so no cached coordinator survives).
    */
-  static async fence(
-    config: Pick<KafkaConfig, 'brokers' | 'clientId' | 'connectionTimeoutMs'>,
-    options: TransactionalProducerOptions,
-  ): Promise<TransactionalProducer> {
+  static async fence(config: ClusterConfig, options: TransactionalProducerOptions): Promise<TransactionalProducer> {
     const deadline = Date.now() + (options.fenceTimeoutMs ?? 60_000);
     for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
       try {
         return await TransactionalProducer.fenceOnce(config, options);
       } catch (error) {
-        const transient = protocolErrorIds(error).some((id) => TRANSIENT_COORDINATOR.has(id));
+        const name = protocolErrorName(error);
+        const transient = name !== undefined && TRANSIENT_COORDINATOR.has(name);
         if (!transient || Date.now() + delay > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
@@ -196,65 +390,39 @@ export class TransactionalProducer {
   }
 
   private static async fenceOnce(
-    config: Pick<KafkaConfig, 'brokers' | 'clientId' | 'connectionTimeoutMs'>,
+    config: ClusterConfig,
     options: TransactionalProducerOptions,
   ): Promise<TransactionalProducer> {
-    const { Producer, compatibilityPartitioner, stringSerializer } = await loadPlatformatic();
-    const client: Client = new Producer({
-      clientId: config.clientId,
-      bootstrapBrokers: config.brokers,
-      connectTimeout: config.connectionTimeoutMs,
-      timeout: options.transactionTimeoutMs ?? 30_000,
-      transactionalId: options.transactionalId,
-      idempotent: true,
-      acks: -1,
-      retries: 3,
-      // Its default, 1 s, is paid on every CONCURRENT_TRANSACTIONS answer the
-      // broker gives while it still writes the previous transaction's markers.
-      retryDelay: 20,
-      autocreateTopics: false,
-      partitioner: compatibilityPartitioner,
-      serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
-    });
-    const producer = new TransactionalProducer(client, config);
+    const timeoutMs = options.transactionTimeoutMs ?? 30_000;
+    const cluster = new BrokerCluster({ ...config, requestTimeoutMs: timeoutMs });
     try {
-      // producerId -1: take the id over whatever its current producer id and
-      // epoch are (the client would otherwise claim 0/0 and be refused as fenced).
-      const tx = await client.beginTransaction({ producerId: -1n, producerEpoch: -1 });
-      await tx.cancel();
+      const coordinator = await cluster.coordinator(options.transactionalId, TRANSACTION_COORDINATOR);
+      const body = await cluster.request(
+        coordinator,
+        INIT_PRODUCER_ID,
+        encodeInitProducerId(options.transactionalId, timeoutMs),
+      );
+      const { errorCode, producerId, epoch } = decodeInitProducerId(body);
+      if (errorCode !== 0) throw new KafkaProtocolError('init producer id', errorCode, options.transactionalId);
+      const id = { transactionalId: options.transactionalId, producerId, epoch };
+      return new TransactionalProducer(new ProducerSession(cluster, id, coordinator, timeoutMs));
     } catch (error) {
-      await producer.disconnect();
+      cluster.close();
       throw wrap('fence', error);
     }
-    return producer;
   }
 
-  async transaction(): Promise<KafkaTransaction> {
-    const tx = await attempt('begin transaction', () => this.client.beginTransaction());
-    return new KafkaTransaction(tx, (groupId) => this.coordinatorOf(groupId));
+  /** Starts a transaction (nothing goes to the broker until the first send). One at a time. */
+  transaction(): Promise<KafkaTransaction> {
+    return attempt('begin transaction', async () => this.session.begin());
   }
 
-  /** The broker coordinating a consumer group, where its transactional offsets go. */
-  private async coordinatorOf(groupId: string): Promise<number> {
-    const known = this.coordinators.get(groupId);
-    if (known !== undefined) return known;
-    const { Consumer } = await loadPlatformatic();
-    const finder = new Consumer({
-      clientId: this.config.clientId,
-      bootstrapBrokers: this.config.brokers,
-      connectTimeout: this.config.connectionTimeoutMs,
-      groupId,
-    });
-    try {
-      const id = await finder.findGroupCoordinator();
-      this.coordinators.set(groupId, id);
-      return id;
-    } finally {
-      await finder.close(true).catch(() => undefined);
-    }
+  /** The producer id and epoch the broker gave this owner of the transactional id. */
+  get identity(): ProducerIdentity {
+    return this.session.id;
   }
 
   async disconnect(): Promise<void> {
-    await this.client.close(true).catch(() => undefined);
+    this.session.cluster.close();
   }
 }

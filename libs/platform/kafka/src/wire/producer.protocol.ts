@@ -1,0 +1,248 @@
+// The requests of a transactional producer, in their last non-flexible
+// versions (Kafka 4 serves all of them): metadata, coordinator lookup,
+// producer id, the transaction's partitions and consumer offsets, produce,
+// end of transaction (ADR 0051). Each encoder returns a request body, each
+// decoder reads a response body (after the correlation id).
+import { RequestWriter, ResponseReader } from './protocol.codec.js';
+
+export interface Api {
+  readonly key: number;
+  readonly version: number;
+}
+
+export const PRODUCE: Api = { key: 0, version: 7 };
+export const METADATA: Api = { key: 3, version: 4 };
+export const FIND_COORDINATOR: Api = { key: 10, version: 2 };
+export const INIT_PRODUCER_ID: Api = { key: 22, version: 1 };
+export const ADD_PARTITIONS_TO_TXN: Api = { key: 24, version: 2 };
+export const ADD_OFFSETS_TO_TXN: Api = { key: 25, version: 2 };
+export const END_TXN: Api = { key: 26, version: 2 };
+export const TXN_OFFSET_COMMIT: Api = { key: 28, version: 2 };
+
+export interface ProducerIdentity {
+  readonly transactionalId: string;
+  readonly producerId: bigint;
+  readonly epoch: number;
+}
+
+/** A partition's answer inside a response: its error code (0 for none). */
+export interface PartitionError {
+  readonly topic: string;
+  readonly partition: number;
+  readonly errorCode: number;
+}
+
+// ---- Metadata v4
+
+export interface BrokerNode {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface TopicMetadata {
+  readonly errorCode: number;
+  readonly name: string;
+  /** The leader's node id by partition index (-1: none now). */
+  readonly leaders: readonly number[];
+}
+
+export function encodeMetadata(topics: readonly string[]): Buffer {
+  const w = new RequestWriter();
+  w.array(topics, (t) => w.string(t));
+  return w.bool(false).done(); // never creates a topic
+}
+
+export function decodeMetadata(body: Buffer): { brokers: BrokerNode[]; topics: TopicMetadata[] } {
+  const r = new ResponseReader(body);
+  r.int32(); // throttle
+  const brokers = r.array(() => {
+    const node = { nodeId: r.int32(), host: r.string(), port: r.int32() };
+    r.nullableString(); // rack
+    return node;
+  });
+  r.nullableString(); // cluster id
+  r.int32(); // controller
+  const topics = r.array(() => {
+    const errorCode = r.int16();
+    const name = r.string();
+    r.bool(); // internal
+    const leaders: number[] = [];
+    r.array(() => {
+      r.int16(); // partition error
+      const index = r.int32();
+      leaders[index] = r.int32();
+      r.array(() => r.int32()); // replicas
+      r.array(() => r.int32()); // in-sync replicas
+    });
+    return { errorCode, name, leaders };
+  });
+  return { brokers, topics };
+}
+
+// ---- FindCoordinator v2, InitProducerId v1
+
+export const GROUP_COORDINATOR = 0;
+export const TRANSACTION_COORDINATOR = 1;
+
+export const encodeFindCoordinator = (key: string, keyType: number): Buffer =>
+  new RequestWriter().string(key).int8(keyType).done();
+
+export function decodeFindCoordinator(body: Buffer): { errorCode: number; node: BrokerNode } {
+  const r = new ResponseReader(body);
+  r.int32(); // throttle
+  const errorCode = r.int16();
+  r.nullableString(); // message
+  return { errorCode, node: { nodeId: r.int32(), host: r.string(), port: r.int32() } };
+}
+
+export const encodeInitProducerId = (transactionalId: string, transactionTimeoutMs: number): Buffer =>
+  new RequestWriter().string(transactionalId).int32(transactionTimeoutMs).done();
+
+export function decodeInitProducerId(body: Buffer): { errorCode: number; producerId: bigint; epoch: number } {
+  const r = new ResponseReader(body);
+  r.int32(); // throttle
+  return { errorCode: r.int16(), producerId: r.int64(), epoch: r.int16() };
+}
+
+// ---- AddPartitionsToTxn v2, AddOffsetsToTxn v2, TxnOffsetCommit v2, EndTxn v2
+
+const identity = (w: RequestWriter, id: ProducerIdentity) =>
+  w.string(id.transactionalId).int64(id.producerId).int16(id.epoch);
+
+export function encodeAddPartitions(id: ProducerIdentity, partitions: ReadonlyMap<string, readonly number[]>): Buffer {
+  const w = identity(new RequestWriter(), id);
+  w.array([...partitions], ([topic, indexes]) => {
+    w.string(topic);
+    w.array(indexes, (p) => w.int32(p));
+  });
+  return w.done();
+}
+
+export function decodePartitionErrors(body: Buffer): PartitionError[] {
+  const r = new ResponseReader(body);
+  r.int32(); // throttle
+  return r
+    .array(() => {
+      const topic = r.string();
+      return r.array(() => ({ topic, partition: r.int32(), errorCode: r.int16() }));
+    })
+    .flat();
+}
+
+export const encodeAddOffsets = (id: ProducerIdentity, groupId: string): Buffer =>
+  identity(new RequestWriter(), id).string(groupId).done();
+
+export interface CommittedOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to consume. */
+  readonly offset: bigint;
+}
+
+export function encodeTxnOffsetCommit(
+  id: ProducerIdentity,
+  groupId: string,
+  offsets: readonly CommittedOffset[],
+): Buffer {
+  const w = new RequestWriter().string(id.transactionalId).string(groupId).int64(id.producerId).int16(id.epoch);
+  const byTopic = byTopicOf(offsets);
+  w.array([...byTopic], ([topic, partitions]) => {
+    w.string(topic);
+    w.array(partitions, (p) => w.int32(p.partition).int64(p.offset).int32(-1).string(null));
+  });
+  return w.done();
+}
+
+export const encodeEndTxn = (id: ProducerIdentity, committed: boolean): Buffer =>
+  identity(new RequestWriter(), id).bool(committed).done();
+
+/** The error code of a response that is only a throttle time and an error code. */
+export function decodeErrorCode(body: Buffer): number {
+  const r = new ResponseReader(body);
+  r.int32(); // throttle
+  return r.int16();
+}
+
+// ---- Produce v7
+
+export interface ProducedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** One record batch (Produce v3+ takes exactly one per partition). */
+  readonly records: Buffer;
+}
+
+export function encodeProduce(transactionalId: string, timeoutMs: number, batches: readonly ProducedBatch[]): Buffer {
+  const w = new RequestWriter().string(transactionalId).int16(-1).int32(timeoutMs);
+  const byTopic = byTopicOf(batches);
+  w.array([...byTopic], ([topic, partitions]) => {
+    w.string(topic);
+    w.array(partitions, (b) => w.int32(b.partition).bytes(b.records));
+  });
+  return w.done();
+}
+
+export interface ProducedPartition extends PartitionError {
+  readonly baseOffset: bigint;
+}
+
+export function decodeProduce(body: Buffer): ProducedPartition[] {
+  const r = new ResponseReader(body);
+  return r
+    .array(() => {
+      const topic = r.string();
+      return r.array(() => {
+        const answer = { topic, partition: r.int32(), errorCode: r.int16(), baseOffset: r.int64() };
+        r.int64(); // log append time
+        r.int64(); // log start offset
+        return answer;
+      });
+    })
+    .flat();
+}
+
+function byTopicOf<T extends { readonly topic: string }>(items: readonly T[]): Map<string, T[]> {
+  const byTopic = new Map<string, T[]>();
+  for (const item of items) {
+    const list = byTopic.get(item.topic);
+    if (list) list.push(item);
+    else byTopic.set(item.topic, [item]);
+  }
+  return byTopic;
+}
+
+// ---- Error codes
+
+const ERROR_NAMES: ReadonlyMap<number, string> = new Map([
+  [-1, 'UNKNOWN_SERVER_ERROR'],
+  [2, 'CORRUPT_MESSAGE'],
+  [3, 'UNKNOWN_TOPIC_OR_PARTITION'],
+  [5, 'LEADER_NOT_AVAILABLE'],
+  [6, 'NOT_LEADER_OR_FOLLOWER'],
+  [7, 'REQUEST_TIMED_OUT'],
+  [10, 'MESSAGE_TOO_LARGE'],
+  [14, 'COORDINATOR_LOAD_IN_PROGRESS'],
+  [15, 'COORDINATOR_NOT_AVAILABLE'],
+  [16, 'NOT_COORDINATOR'],
+  [17, 'INVALID_TOPIC_EXCEPTION'],
+  [18, 'RECORD_LIST_TOO_LARGE'],
+  [19, 'NOT_ENOUGH_REPLICAS'],
+  [20, 'NOT_ENOUGH_REPLICAS_AFTER_APPEND'],
+  [29, 'TOPIC_AUTHORIZATION_FAILED'],
+  [30, 'GROUP_AUTHORIZATION_FAILED'],
+  [45, 'OUT_OF_ORDER_SEQUENCE_NUMBER'],
+  [46, 'DUPLICATE_SEQUENCE_NUMBER'],
+  [47, 'INVALID_PRODUCER_EPOCH'],
+  [48, 'INVALID_TXN_STATE'],
+  [49, 'INVALID_PRODUCER_ID_MAPPING'],
+  [50, 'INVALID_TRANSACTION_TIMEOUT'],
+  [51, 'CONCURRENT_TRANSACTIONS'],
+  [52, 'TRANSACTION_COORDINATOR_FENCED'],
+  [53, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'],
+  [59, 'UNKNOWN_PRODUCER_ID'],
+  [87, 'INVALID_RECORD'],
+  [90, 'PRODUCER_FENCED'],
+]);
+
+export const errorName = (code: number): string => ERROR_NAMES.get(code) ?? `KAFKA_ERROR_${code}`;

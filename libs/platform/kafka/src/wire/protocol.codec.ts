@@ -1,0 +1,122 @@
+// The primitive types of the Kafka protocol's non-flexible versions: a
+// growing writer for requests and a cursor for responses.
+
+export class RequestWriter {
+  private buffer = Buffer.allocUnsafe(256);
+  private offset = 0;
+
+  int8(value: number): this {
+    this.room(1);
+    this.offset = this.buffer.writeInt8(value, this.offset);
+    return this;
+  }
+
+  bool(value: boolean): this {
+    return this.int8(value ? 1 : 0);
+  }
+
+  int16(value: number): this {
+    this.room(2);
+    this.offset = this.buffer.writeInt16BE(value, this.offset);
+    return this;
+  }
+
+  int32(value: number): this {
+    this.room(4);
+    this.offset = this.buffer.writeInt32BE(value, this.offset);
+    return this;
+  }
+
+  int64(value: bigint): this {
+    this.room(8);
+    this.offset = this.buffer.writeBigInt64BE(value, this.offset);
+    return this;
+  }
+
+  string(value: string | null): this {
+    if (value === null) return this.int16(-1);
+    const length = Buffer.byteLength(value, 'utf8');
+    this.int16(length);
+    this.room(length);
+    this.offset += this.buffer.write(value, this.offset, 'utf8');
+    return this;
+  }
+
+  /** BYTES / RECORDS: an int32 length, then the bytes. */
+  bytes(value: Uint8Array): this {
+    this.int32(value.length);
+    this.room(value.length);
+    this.buffer.set(value, this.offset);
+    this.offset += value.length;
+    return this;
+  }
+
+  array<T>(items: Iterable<T> & { readonly length?: number; readonly size?: number }, each: (item: T) => void): this {
+    this.int32(items.length ?? items.size ?? 0);
+    for (const item of items) each(item);
+    return this;
+  }
+
+  done(): Buffer {
+    return this.buffer.subarray(0, this.offset);
+  }
+
+  private room(bytes: number): void {
+    if (this.offset + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.offset + bytes));
+    this.buffer.copy(grown, 0, 0, this.offset);
+    this.buffer = grown;
+  }
+}
+
+export class ResponseReader {
+  constructor(
+    private readonly buffer: Buffer,
+    private offset = 0,
+  ) {}
+
+  int8(): number {
+    return this.buffer.readInt8(this.advance(1));
+  }
+
+  bool(): boolean {
+    return this.int8() !== 0;
+  }
+
+  int16(): number {
+    return this.buffer.readInt16BE(this.advance(2));
+  }
+
+  int32(): number {
+    return this.buffer.readInt32BE(this.advance(4));
+  }
+
+  int64(): bigint {
+    return this.buffer.readBigInt64BE(this.advance(8));
+  }
+
+  string(): string {
+    return this.nullableString() ?? '';
+  }
+
+  nullableString(): string | null {
+    const length = this.int16();
+    if (length < 0) return null;
+    const start = this.advance(length);
+    return this.buffer.toString('utf8', start, start + length);
+  }
+
+  array<T>(each: () => T): T[] {
+    const count = this.int32();
+    const items: T[] = [];
+    for (let i = 0; i < count; i++) items.push(each());
+    return items;
+  }
+
+  private advance(bytes: number): number {
+    const at = this.offset;
+    if (at + bytes > this.buffer.length) throw new RangeError('Kafka response ended early');
+    this.offset += bytes;
+    return at;
+  }
+}
