@@ -4,7 +4,7 @@
 // transaction. Each row reports wall-clock records/s and the process CPU per
 // record (the figure that matters on a shared 2-core machine).
 import { randomUUID } from 'node:crypto';
-import { Consumer, FetchIsolationLevels, type Message } from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels, Producer, stringSerializer, type Message } from '@platformatic/kafka';
 import { kafkaSection } from '@tasklog/platform/config';
 import { taskEventRecord, type KafkaRecord } from '@tasklog/contracts';
 import { recordEvents, type TaskEvent } from '@tasklog/domain';
@@ -177,10 +177,51 @@ async function transactionalKafkajs(kafka: KafkaClient, topic: string, records: 
   return records.length;
 }
 
-/** The same through libs/platform/kafka's TransactionalProducer (@platformatic/kafka underneath). */
+/** The same through @platformatic/kafka's producer (the writer's client before ADR 0051). */
 async function transactionalPlatformatic(topic: string, records: readonly KafkaRecord[]) {
-  const config = { ...kafkaSection(platformEnv()), clientId: 'bench-platformatic-tx' };
-  const producer = await TransactionalProducer.fence(config, { transactionalId: `${topic}-tx-platformatic` });
+  const config = kafkaSection(platformEnv());
+  const producer = new Producer({
+    clientId: 'bench-platformatic-tx',
+    bootstrapBrokers: config.brokers,
+    transactionalId: `${topic}-tx-platformatic`,
+    idempotent: true,
+    acks: -1,
+    retries: 3,
+    retryDelay: 20,
+    autocreateTopics: false,
+    serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+  });
+  const groupId = `${topic}-offsets-p`;
+  const finder = new Consumer({ clientId: 'bench-platformatic-finder', bootstrapBrokers: config.brokers, groupId });
+  const coordinatorId = await finder.findGroupCoordinator();
+  await finder.close(true);
+  try {
+    for (let start = 0, n = 0; start < records.length; start += PER_TRANSACTION, n++) {
+      const tx = await producer.beginTransaction(n === 0 ? { producerId: -1n, producerEpoch: -1 } : undefined);
+      const partition = n % PARTITIONS;
+      const messages = records
+        .slice(start, start + PER_TRANSACTION)
+        .map((r) => ({ topic, key: r.key, value: r.value, headers: r.headers as Record<string, string>, partition }));
+      await tx.send({ messages });
+      await tx.addConsumer({ groupId } as Parameters<typeof tx.addConsumer>[0]);
+      await tx.addOffset({
+        topic,
+        partition,
+        offset: BigInt(n),
+        metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } },
+      } as unknown as Message<string, Buffer, string, string>);
+      await tx.commit();
+    }
+  } finally {
+    await producer.close(true);
+  }
+  return records.length;
+}
+
+/** The same through libs/platform/kafka's TransactionalProducer (its own protocol code, ADR 0051). */
+async function transactionalWire(topic: string, records: readonly KafkaRecord[]) {
+  const config = { ...kafkaSection(platformEnv()), clientId: 'bench-wire-tx' };
+  const producer = await TransactionalProducer.fence(config, { transactionalId: `${topic}-tx-wire` });
   try {
     for (let start = 0, n = 0; start < records.length; start += PER_TRANSACTION, n++) {
       const tx = await producer.transaction();
@@ -189,7 +230,7 @@ async function transactionalPlatformatic(topic: string, records: readonly KafkaR
         topic,
         records.slice(start, start + PER_TRANSACTION).map((r) => ({ ...r, partition })),
       );
-      await tx.sendOffsets(`${topic}-offsets-p`, topic, partition, BigInt(n + 1));
+      await tx.sendOffsets(`${topic}-offsets-w`, topic, partition, BigInt(n + 1));
       await tx.commit();
     }
   } finally {
@@ -223,6 +264,7 @@ async function kafkaClientsComparison(total: number): Promise<BenchRow[]> {
     const rangeRead = await measure(() => readWithRangeReader(kafka, topic, ends));
     const kafkajsTx = await measure(() => transactionalKafkajs(kafka, txTopic, records));
     const platformaticTx = await measure(() => transactionalPlatformatic(txTopic, records));
+    const wireTx = await measure(() => transactionalWire(txTopic, records));
     return [
       { metric: 'records per partition set', value: total, unit: 'records', note: `${PARTITIONS} partitions` },
       row('read_committed, kafkajs consumer group', kafkajsRead),
@@ -234,8 +276,13 @@ async function kafkaClientsComparison(total: number): Promise<BenchRow[]> {
       row('read_committed, readPartitionRanges (libs/platform/kafka)', rangeRead),
       row('transactional produce + offsets, kafkajs', kafkajsTx, `${PER_TRANSACTION} records per transaction`),
       row(
-        'transactional produce + offsets, @platformatic/kafka (TransactionalProducer)',
+        'transactional produce + offsets, @platformatic/kafka',
         platformaticTx,
+        `${PER_TRANSACTION} records per transaction`,
+      ),
+      row(
+        'transactional produce + offsets, TransactionalProducer (libs/platform/kafka, ADR 0051)',
+        wireTx,
         `${PER_TRANSACTION} records per transaction`,
       ),
     ];
@@ -247,7 +294,8 @@ async function kafkaClientsComparison(total: number): Promise<BenchRow[]> {
 
 export const kafkaClientsBench: BenchScenario = {
   name: 'kafka-clients',
-  summary: 'kafkajs vs @platformatic/kafka: read_committed consumption and transactional produce with offsets',
+  summary:
+    'kafkajs vs @platformatic/kafka vs our wire code: read_committed consumption and transactional produce with offsets',
   async run({ scale }) {
     return kafkaClientsComparison(Math.round(100_000 * scale));
   },
