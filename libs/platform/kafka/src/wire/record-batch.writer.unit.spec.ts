@@ -25,7 +25,12 @@ const text = fc.string({ unit: 'grapheme', maxLength: 40 });
 const recordArb: fc.Arbitrary<BatchRecord> = fc.record({
   key: text,
   value: fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
-  headers: fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), text, { maxKeys: 8 }),
+  // kafkajs' decoder builds headers on a plain object: names of Object.prototype's members (`valueOf`) confuse it.
+  headers: fc.dictionary(
+    fc.string({ minLength: 1, maxLength: 12 }).filter((name) => !(name in Object.prototype)),
+    text,
+    { maxKeys: 8 },
+  ),
 });
 
 describe('CRC-32C', () => {
