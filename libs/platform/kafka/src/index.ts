@@ -1,6 +1,6 @@
-// The one place that knows the Kafka client libraries: kafkajs for reading,
-// provisioning and plain producing; @platformatic/kafka under the
-// transactional writer (ADR 0024), whose types stay behind its wrapper.
+// The one place that knows Kafka: kafkajs for consumer groups, provisioning
+// and plain producing; its own protocol code for reading partition ranges
+// (ADR 0042) and for the transactional writer (ADR 0051).
 export { createKafka, type KafkaClient } from './kafka.client.js';
 export { ensureTopics, createTopicsAndWait, type TopicSpec, type ProvisionReport } from './topics.provisioner.js';
 export {
