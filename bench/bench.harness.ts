@@ -86,6 +86,16 @@ export async function cpuTimes(): Promise<CpuTimes | undefined> {
   }
 }
 
+/** CPU time (user + system, seconds) a process has used so far (Linux /proc); undefined elsewhere or once it is gone. */
+export async function processCpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields.length < 13) return undefined;
+  // utime and stime are in USER_HZ clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /**
  * How much of the machine's CPU the run had: on a shared VM the hypervisor
  * may take a large share (steal), and latency figures of such a run are not

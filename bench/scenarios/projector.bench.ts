@@ -24,7 +24,7 @@ import {
 } from '@tasklog/platform/postgres';
 import { projectorConfig, type ProjectorConfig } from '../../apps/projector/src/projector.config.js';
 import { provisionTopics } from '../../apps/projector/src/projector.app.js';
-import { percentile, type BenchRow, type BenchScenario } from '../bench.harness.js';
+import { percentile, processCpuSeconds, type BenchRow, type BenchScenario } from '../bench.harness.js';
 import { benchSettings, platformEnv } from '../bench.settings.js';
 
 const logger = createLogger('bench', 'warn');
@@ -179,13 +179,21 @@ async function throughput(total: number, window: number, label: string): Promise
   const started = performance.now();
   const child = spawnProjector(env);
   let first = 0;
+  let firstCpu: number | undefined;
+  let firstApplied = 0n;
   let applied = 0n;
   while (applied < end - BigInt(ends.size)) {
     await new Promise((resolve) => setTimeout(resolve, 25));
     applied = await appliedOffsets(pool, config.topics.events);
-    if (first === 0 && applied > 0n) first = performance.now();
+    if (first === 0 && applied > 0n) {
+      first = performance.now();
+      firstCpu = await processCpuSeconds(child.pid);
+      firstApplied = applied;
+    }
   }
   const done = performance.now();
+  const doneCpu = await processCpuSeconds(child.pid);
+  const steadyEvents = Number(applied - firstApplied);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   await orm.close(true);
@@ -210,6 +218,16 @@ async function throughput(total: number, window: number, label: string): Promise
       unit: 'events/s',
       note: 'from the first committed batch to the last',
     },
+    ...(firstCpu !== undefined && doneCpu !== undefined && steadyEvents > 0
+      ? [
+          {
+            metric: `projector CPU per event, steady (${label})`,
+            value: +(((doneCpu - firstCpu) * 1e6) / steadyEvents).toFixed(1),
+            unit: 'µs',
+            note: 'the projector process (all its threads: GC, libuv) from the first committed batch to the last',
+          },
+        ]
+      : []),
   ];
 }
 

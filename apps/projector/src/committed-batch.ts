@@ -1,14 +1,14 @@
 // One fetched batch of the event log on its way through the projector: the
 // records decoded at the edge (an undecodable one is kept aside for the
 // dead-letter topic), and, once committed, what it does to the metrics.
-import type kafkajs from 'kafkajs';
 import { readTaskEventRecord } from '@tasklog/contracts';
+import type { LogRecord } from '@tasklog/platform/kafka';
 import type { BatchFold, MultiProjectionOutcome, PositionedEvent, ProjectionBatch } from '@tasklog/platform/postgres';
 import type { ProjectorMetrics } from './projector.metrics.js';
 
 export interface DecodedBatch {
   readonly events: PositionedEvent[];
-  readonly undecodable: { message: kafkajs.KafkaMessage; error: Error }[];
+  readonly undecodable: { message: LogRecord; error: Error }[];
 }
 
 /** A partition's batch as fetched, decoded and handed to the writer. */
@@ -17,7 +17,7 @@ export interface FetchedBatch {
   /** The consumer-group generation it was fetched in. */
   readonly join: number;
   /** The records at or past the partition's position, in offset order. */
-  readonly messages: readonly kafkajs.KafkaMessage[];
+  readonly messages: readonly LogRecord[];
   readonly decoded: DecodedBatch;
   /** One past the last record's offset. */
   readonly endOffset: bigint;
@@ -40,8 +40,8 @@ export function observeCommit(
   const ends = new Map<number, bigint>();
   for (const b of batches) {
     records += b.messages.length;
-    for (const m of b.messages) metrics.eventLagSeconds.observe(Math.max(0, committedAt - Number(m.timestamp)) / 1000);
-    newest.set(b.partition, Number(b.messages[b.messages.length - 1]!.timestamp));
+    for (const m of b.messages) metrics.eventLagSeconds.observe(Math.max(0, committedAt - m.timestampMs) / 1000);
+    newest.set(b.partition, b.messages[b.messages.length - 1]!.timestampMs);
     if (b.highWatermark > (ends.get(b.partition) ?? -1n)) ends.set(b.partition, b.highWatermark);
   }
   metrics.batchSize.observe(records);
@@ -64,13 +64,13 @@ export function changedOwners(fold: BatchFold): string[] {
   return [...new Set(fold.tasks.map((t) => t.after.ownerId))];
 }
 
-export function decode(partition: number, messages: readonly kafkajs.KafkaMessage[]): DecodedBatch {
+export function decode(partition: number, messages: readonly LogRecord[]): DecodedBatch {
   const events: PositionedEvent[] = [];
   const undecodable: DecodedBatch['undecodable'] = [];
   for (const message of messages) {
     try {
       const { recorded, storedVersion } = readTaskEventRecord(message);
-      events.push({ partition, offset: BigInt(message.offset), recorded, storedVersion });
+      events.push({ partition, offset: message.offsetValue, recorded, storedVersion });
     } catch (error) {
       undecodable.push({ message, error: error instanceof Error ? error : new Error(String(error)) });
     }

@@ -2,14 +2,17 @@
 // its original key, value and headers plus why and where it failed; the
 // partition then moves on (STYLE.md rule 5). The record is built by the
 // shared builder in @tasklog/platform/kafka.
-import type kafkajs from 'kafkajs';
-import { deadLetterRecord as buildDeadLetter } from '@tasklog/platform/kafka';
+import {
+  deadLetterRecord as buildDeadLetter,
+  type DeadLetterRecord,
+  type LogRecord,
+} from '@tasklog/platform/kafka';
 
 export function deadLetterRecord(
-  message: kafkajs.KafkaMessage,
+  message: LogRecord,
   partition: number,
   reason: 'undecodable' | 'not-applicable',
   error: Error,
-): kafkajs.Message {
+): DeadLetterRecord {
   return buildDeadLetter(message, { partition, consumer: 'projector', reason, error });
 }

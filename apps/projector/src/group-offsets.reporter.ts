@@ -3,7 +3,7 @@
 // working. They are reported at most once per interval, one commit in flight
 // at a time: a commit per batch queues hundreds of OffsetCommit requests on
 // the broker connection under load, and the fetches wait behind them.
-import type kafkajs from 'kafkajs';
+import type { GroupConsumer } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
 
 export class GroupOffsetsReporter {
@@ -13,13 +13,12 @@ export class GroupOffsetsReporter {
   private stopped = false;
 
   constructor(
-    private readonly topic: string,
     private readonly intervalMs: number,
     private readonly logger: Logger,
   ) {}
 
   /** Notes a partition's new position; it is committed with the next report. */
-  note(consumer: kafkajs.Consumer, partition: number, nextOffset: bigint): void {
+  note(consumer: GroupConsumer, partition: number, nextOffset: bigint): void {
     // A batch committing while the projector stops must not start a timer that outlives it.
     if (this.stopped) return;
     this.pending.set(partition, nextOffset);
@@ -41,13 +40,9 @@ export class GroupOffsetsReporter {
     await this.inFlight;
   }
 
-  private async report(consumer: kafkajs.Consumer): Promise<void> {
+  private async report(consumer: GroupConsumer): Promise<void> {
     if (this.inFlight || this.pending.size === 0) return;
-    const offsets = [...this.pending].map(([partition, next]) => ({
-      topic: this.topic,
-      partition,
-      offset: next.toString(),
-    }));
+    const offsets = new Map(this.pending);
     this.pending.clear();
     this.inFlight = consumer
       .commitOffsets(offsets)

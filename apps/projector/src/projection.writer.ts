@@ -8,7 +8,7 @@
 // transaction is retried with backoff, never skipped; batches fetched before
 // a rebalance are dropped (the new assignment seeks from PostgreSQL again).
 import { setTimeout as sleep } from 'node:timers/promises';
-import type kafkajs from 'kafkajs';
+import type { DeadLetterRecord, LogRecord } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
 import {
   applyPreparedProjection,
@@ -56,7 +56,7 @@ export interface WriterHooks {
   /** The current group generation: batches of an older one are dropped. */
   readonly currentJoin: () => number;
   /** Sends dead letters; inside the transaction, so a failed send rolls the batch back. */
-  readonly deadLetter: (records: kafkajs.Message[]) => Promise<void>;
+  readonly deadLetter: (records: DeadLetterRecord[]) => Promise<void>;
   /** After each commit, per partition: its new position. */
   readonly committed: (partition: number, nextOffset: bigint) => void;
 }
@@ -256,11 +256,11 @@ export class ProjectionWriter {
   /** Undecodable records and events that do not fit their task, at or past each partition's stored position. */
   private async deadLetter(batches: FetchedBatch[], outcome: MultiProjectionOutcome): Promise<void> {
     const from = new Map(outcome.partitions.map((p) => [p.partition, p.fromOffset]));
-    const byOffset = new Map<string, kafkajs.KafkaMessage>();
-    const undecodable: kafkajs.Message[] = [];
+    const byOffset = new Map<string, LogRecord>();
+    const undecodable: DeadLetterRecord[] = [];
     for (const b of batches) {
       for (const u of b.decoded.undecodable)
-        if (BigInt(u.message.offset) >= from.get(b.partition)!)
+        if (u.message.offsetValue >= from.get(b.partition)!)
           undecodable.push(deadLetterRecord(u.message, b.partition, 'undecodable', u.error));
       if (outcome.fold.rejected.length > 0) for (const m of b.messages) byOffset.set(`${b.partition}:${m.offset}`, m);
     }

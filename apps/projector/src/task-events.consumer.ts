@@ -1,8 +1,8 @@
-// The projector's consumer group on tasklog.task-events.v1 (read_committed).
-// PostgreSQL, not Kafka, knows where each partition stands: at every group
-// join the newly assigned partitions are paused before their first fetch,
-// sought to the offsets stored with the read model, then resumed. Each
-// fetched batch is decoded here and handed to the ProjectionWriter, which
+// The projector's consumer group on tasklog.task-events.v1 (read_committed),
+// with the platform's own group consumer (ADR 0052). PostgreSQL, not Kafka,
+// knows where each partition stands: at every group join no assigned
+// partition is fetched until it is sought to the offset stored with the read
+// model. Each fetched batch is decoded here and handed to the ProjectionWriter, which
 // applies it in a database transaction together with the new offsets (ADR
 // 0015, 0033); the consumer goes back to Kafka meanwhile, held only when the
 // writer's queue is full. Kafka's group offsets are committed afterwards,
@@ -12,8 +12,16 @@
 // log, or events deleted before they were projected: a replaced or
 // truncated topic) stops that partition, not ready, until an operator
 // rebuilds the projection (ADR 0040): nothing is skipped for that either.
-import kafkajs from 'kafkajs';
-import { logRanges, type KafkaClient, type LogRange } from '@tasklog/platform/kafka';
+import type kafkajs from 'kafkajs';
+import {
+  GroupConsumer,
+  type DeadLetterRecord,
+  logRanges,
+  type ConsumedBatch,
+  type Generation,
+  type KafkaClient,
+  type LogRange,
+} from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
 import { READ_MODEL_TABLES, TASK_VIEW_PROJECTION, readPositions, type SqlPool } from '@tasklog/platform/postgres';
 import type { CacheInvalidator } from './cache.invalidator.js';
@@ -30,7 +38,7 @@ const GROUP_OFFSETS_INTERVAL_MS = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 export class TaskEventsConsumer {
-  private consumer: kafkajs.Consumer | null = null;
+  private consumer: GroupConsumer | null = null;
   private dlq: kafkajs.Producer | null = null;
   /** Partitions sought to their stored offset in this generation, and the next offset to fetch. */
   private readonly positions = new Map<number, bigint>();
@@ -58,10 +66,10 @@ export class TaskEventsConsumer {
       topic: config.topics.events,
       notify: true,
     };
-    this.groupOffsets = new GroupOffsetsReporter(config.topics.events, GROUP_OFFSETS_INTERVAL_MS, logger);
+    this.groupOffsets = new GroupOffsetsReporter(GROUP_OFFSETS_INTERVAL_MS, logger);
     const writerHooks = {
       currentJoin: () => this.joins,
-      deadLetter: async (records: kafkajs.Message[]) => {
+      deadLetter: async (records: DeadLetterRecord[]) => {
         await this.dlq!.send({ topic: this.config.topics.dlq, acks: -1, messages: records });
       },
       committed: (partition: number, nextOffset: bigint) => {
@@ -96,53 +104,56 @@ export class TaskEventsConsumer {
   async start(): Promise<void> {
     this.dlq = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.dlq.connect();
-    const consumer = this.kafka.consumer({
-      groupId: this.config.groupId,
-      readUncommitted: false,
-      maxWaitTimeInMs: this.config.maxWaitTimeMs,
-      maxBytesPerPartition: this.config.maxBytesPerPartition,
-      maxBytes: this.config.maxBytes,
-      sessionTimeout: this.config.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, Math.floor(this.config.sessionTimeoutMs / 3)),
-      allowAutoTopicCreation: false,
-    });
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment));
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.logger.error({ err: payload.error?.message, restart: payload.restart }, 'event consumer crashed');
-      if (!payload.restart) this.hooks.onFatal?.(payload.error);
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.config.topics.events, fromBeginning: true });
+    const { kafka } = this.config;
+    const consumer = new GroupConsumer(
+      {
+        brokers: kafka.brokers,
+        clientId: kafka.clientId,
+        connectionTimeoutMs: kafka.connectionTimeoutMs,
+        requestTimeoutMs: kafka.requestTimeoutMs,
+        groupId: this.config.groupId,
+        topic: this.config.topics.events,
+        sessionTimeoutMs: this.config.sessionTimeoutMs,
+        heartbeatIntervalMs: Math.min(3_000, Math.floor(this.config.sessionTimeoutMs / 3)),
+        maxWaitMs: this.config.maxWaitTimeMs,
+        maxBytesPerPartition: this.config.maxBytesPerPartition,
+        maxBytes: this.config.maxBytes,
+        logger: this.logger,
+      },
+      {
+        assigned: (generation) => this.onJoin(generation),
+        revoked: () => (this.owned = []),
+        failed: (error) => this.hooks.onFatal?.(error),
+        batch: (batch) => this.onBatch(batch),
+        outOfRange: (partition) => {
+          // Events were deleted under the projector: position() finds out which problem it is and holds the partition.
+          this.positions.delete(partition);
+          void this.position([partition], this.joins);
+        },
+      },
+    );
     this.consumer = consumer;
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.config.concurrency,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    await consumer.start();
   }
 
   async stop(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = null;
     await this.groupOffsets.stop();
-    await consumer?.disconnect();
+    await consumer?.stop();
     await Promise.all(this.writers.map((w) => w.stop()));
     await this.dlq?.disconnect();
     await this.invalidator.stop();
   }
 
-  private onJoin(assignment: Record<string, number[]>): void {
-    const topic = this.config.topics.events;
-    this.owned = [...(assignment[topic] ?? [])].sort((a, b) => a - b);
+  private onJoin(generation: Generation): void {
+    this.owned = [...generation.partitions];
     this.positions.clear();
     this.outside = [];
     this.groupOffsets.clear();
     const join = ++this.joins;
-    if (this.owned.length === 0 || !this.consumer) return;
-    // Synchronously, before the first fetch of the generation: no batch is read from Kafka's idea of the position.
-    this.consumer.pause([{ topic, partitions: this.owned }]);
-    void this.position(this.owned, join);
+    // No partition is fetched before position() seeks it: no batch is read from Kafka's idea of the position.
+    if (this.owned.length > 0) void this.position(this.owned, join);
   }
 
   private async position(owned: readonly number[], join: number): Promise<void> {
@@ -160,14 +171,13 @@ export class TaskEventsConsumer {
         const positioned = pending.filter((p) => !refused.has(p));
         for (const partition of positioned) {
           const next = stored.get(partition) ?? 0n;
-          this.consumer.seek({ topic, partition, offset: next.toString() });
+          this.consumer.seek(partition, next);
           this.positions.set(partition, next);
         }
         if (positioned.length > 0) {
-          this.consumer.resume([{ topic, partitions: positioned }]);
           this.logger.info({ positions: Object.fromEntries(this.positions) }, 'partitions positioned from PostgreSQL');
         }
-        // The others stay paused (and the projector not ready) until their position fits the log again.
+        // The others stay unfetched (and the projector not ready) until their position fits the log again.
         this.outside = outside;
         if (outside.length > 0) throw new PositionOutsideLogError(outside);
         this.positionsFailing = false;
@@ -194,38 +204,29 @@ export class TaskEventsConsumer {
     return exp / 2 + Math.random() * (exp / 2);
   }
 
-  private async onBatch(payload: kafkajs.EachBatchPayload): Promise<void> {
-    const { batch } = payload;
+  private async onBatch(batch: ConsumedBatch): Promise<void> {
     const from = this.positions.get(batch.partition);
-    if (from === undefined || !payload.isRunning() || payload.isStale()) return;
-    const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
-    if (messages.length === 0) {
-      // All below the stored position (applied before): move kafkajs past them,
-      // or it fetches the same records again and again.
-      const last = batch.messages[batch.messages.length - 1];
-      if (last) payload.resolveOffset(last.offset);
-      return;
-    }
-    const last = messages[messages.length - 1]!;
-    const endOffset = BigInt(last.offset) + 1n;
+    if (from === undefined) return;
+    const first = batch.records[0]!;
+    // The consumer hands out from the sought position on; this guards a redelivery all the same.
+    const messages = first.offsetValue >= from ? batch.records : batch.records.filter((m) => m.offsetValue >= from);
+    if (messages.length === 0) return;
+    const endOffset = messages[messages.length - 1]!.offsetValue + 1n;
     const writer = this.writers[batch.partition % this.writers.length]!;
+    const join = this.joins;
     writer.submit({
       partition: batch.partition,
-      join: this.joins,
+      join,
       messages,
       decoded: decode(batch.partition, messages),
       endOffset,
-      highWatermark: BigInt(batch.highWatermark),
+      highWatermark: batch.highWatermark,
     });
     // The writer has it: fetching goes on from here. Should the writer never
     // commit it (a crash, a rebalance), PostgreSQL's position says so.
     this.positions.set(batch.partition, endOffset);
-    payload.resolveOffset(last.offset);
-    while (!writer.hasRoom() && payload.isRunning() && !payload.isStale()) {
-      await writer.waitForRoom(1000);
-      // Keeps the membership alive while the writer is held (e.g. PostgreSQL down); throws on a rebalance.
-      await payload.heartbeat();
-    }
+    // A full queue holds this leader's fetching (heartbeats go on by themselves), e.g. while PostgreSQL is down.
+    while (!writer.hasRoom() && join === this.joins && this.consumer) await writer.waitForRoom(1000);
   }
 }
 

@@ -3,16 +3,16 @@
 // when it failed and which consumer gave up on it.
 import type kafkajs from 'kafkajs';
 
-/** A consumed record, as the consumers read it (kafkajs' KafkaMessage fits). */
+/** A consumed record, as the consumers read it (kafkajs' KafkaMessage and LogRecord fit). */
 export interface ConsumedRecord {
-  readonly key: Buffer | null;
+  readonly key: Buffer | string | null;
   readonly value: Buffer | null;
   readonly offset: string;
-  readonly headers?: kafkajs.IHeaders;
+  readonly headers?: Readonly<Record<string, kafkajs.IHeaders[string] | null>>;
 }
 
 export interface DeadLetterRecord {
-  readonly key: Buffer | null;
+  readonly key: Buffer | string | null;
   readonly value: Buffer | null;
   readonly headers: Record<string, string>;
 }

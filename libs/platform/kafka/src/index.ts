@@ -1,6 +1,7 @@
-// The one place that knows Kafka: kafkajs for consumer groups, provisioning
-// and plain producing; its own protocol code for reading partition ranges
-// (ADR 0042) and for the transactional writer (ADR 0051).
+// The one place that knows Kafka: kafkajs for most consumer groups,
+// provisioning and plain producing; its own protocol code for reading
+// partition ranges (ADR 0042), for the transactional writer (ADR 0051) and
+// for the projector's group consumer (ADR 0052).
 export { createKafka, type KafkaClient } from './kafka.client.js';
 export { ensureTopics, createTopicsAndWait, type TopicSpec, type ProvisionReport } from './topics.provisioner.js';
 export {
@@ -14,6 +15,13 @@ export {
   type RangeMessage,
   type ReadRangesOptions,
 } from './partition-range.reader.js';
+export {
+  GroupConsumer,
+  type ConsumedBatch,
+  type Generation,
+  type GroupConsumerHandlers,
+  type GroupConsumerOptions,
+} from './group.consumer.js';
 export {
   TransactionalProducer,
   KafkaTransaction,

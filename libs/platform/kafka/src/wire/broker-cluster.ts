@@ -1,4 +1,4 @@
-// The brokers one producer talks to: a connection per broker node, opened
+// The brokers one producer (or group consumer) talks to: a connection per broker node, opened
 // on first use; partition leaders from Metadata; coordinators from
 // FindCoordinator. Protocol errors come back as KafkaProtocolError, which
 // names the error code. Nothing is retried here.
@@ -45,9 +45,9 @@ export class BrokerCluster {
   constructor(private readonly options: ClusterOptions) {}
 
   /** Sends a request to a broker node; answers the response body. */
-  async request(nodeId: number, api: Api, body: Buffer): Promise<Buffer> {
+  async request(nodeId: number, api: Api, body: Buffer, timeoutMs = this.options.requestTimeoutMs): Promise<Buffer> {
     const connection = await this.connection(nodeId);
-    return connection.request(api.key, api.version, body, this.options.requestTimeoutMs);
+    return connection.request(api.key, api.version, body, timeoutMs);
   }
 
   /** The node leading a partition (from metadata, looked up once per topic). */
@@ -59,6 +59,11 @@ export class BrokerCluster {
 
   async partitionCount(topic: string): Promise<number> {
     return (await this.partitionsOf(topic)).length;
+  }
+
+  /** Forgets what metadata said of a topic: the next question looks it up again. */
+  forgetTopic(topic: string): void {
+    this.leaders.delete(topic);
   }
 
   /** The node coordinating a transactional id (keyType 1) or a consumer group (keyType 0). */

@@ -216,6 +216,7 @@ function byTopicOf<T extends { readonly topic: string }>(items: readonly T[]): M
 
 const ERROR_NAMES: ReadonlyMap<number, string> = new Map([
   [-1, 'UNKNOWN_SERVER_ERROR'],
+  [1, 'OFFSET_OUT_OF_RANGE'],
   [2, 'CORRUPT_MESSAGE'],
   [3, 'UNKNOWN_TOPIC_OR_PARTITION'],
   [5, 'LEADER_NOT_AVAILABLE'],
@@ -229,6 +230,12 @@ const ERROR_NAMES: ReadonlyMap<number, string> = new Map([
   [18, 'RECORD_LIST_TOO_LARGE'],
   [19, 'NOT_ENOUGH_REPLICAS'],
   [20, 'NOT_ENOUGH_REPLICAS_AFTER_APPEND'],
+  [22, 'ILLEGAL_GENERATION'],
+  [23, 'INCONSISTENT_GROUP_PROTOCOL'],
+  [24, 'INVALID_GROUP_ID'],
+  [25, 'UNKNOWN_MEMBER_ID'],
+  [26, 'INVALID_SESSION_TIMEOUT'],
+  [27, 'REBALANCE_IN_PROGRESS'],
   [29, 'TOPIC_AUTHORIZATION_FAILED'],
   [30, 'GROUP_AUTHORIZATION_FAILED'],
   [45, 'OUT_OF_ORDER_SEQUENCE_NUMBER'],
@@ -242,6 +249,8 @@ const ERROR_NAMES: ReadonlyMap<number, string> = new Map([
   [53, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'],
   [59, 'UNKNOWN_PRODUCER_ID'],
   [87, 'INVALID_RECORD'],
+  [79, 'MEMBER_ID_REQUIRED'],
+  [81, 'GROUP_MAX_SIZE_REACHED'],
   [90, 'PRODUCER_FENCED'],
 ]);
 

@@ -106,6 +106,14 @@ export class ResponseReader {
     return this.buffer.toString('utf8', start, start + length);
   }
 
+  /** BYTES: an int32 length (-1: null, read as empty), then the bytes (a view, not a copy). */
+  bytes(): Buffer {
+    const length = this.int32();
+    if (length < 0) return this.buffer.subarray(0, 0);
+    const start = this.advance(length);
+    return this.buffer.subarray(start, start + length);
+  }
+
   array<T>(each: () => T): T[] {
     const count = this.int32();
     const items: T[] = [];

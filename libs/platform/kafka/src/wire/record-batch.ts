@@ -14,7 +14,7 @@ export class LogRecord {
     readonly value: Buffer | null,
     readonly headers: Record<string, string | string[] | null>,
     readonly offsetValue: bigint,
-    private readonly timestampMs: number,
+    readonly timestampMs: number,
     readonly attributes: number,
   ) {}
 
