@@ -2,11 +2,7 @@
 // its original key, value and headers plus why and where it failed; the
 // partition then moves on (STYLE.md rule 5). The record is built by the
 // shared builder in @tasklog/platform/kafka.
-import {
-  deadLetterRecord as buildDeadLetter,
-  type DeadLetterRecord,
-  type LogRecord,
-} from '@tasklog/platform/kafka';
+import { deadLetterRecord as buildDeadLetter, type DeadLetterRecord, type LogRecord } from '@tasklog/platform/kafka';
 
 export function deadLetterRecord(
   message: LogRecord,

@@ -9,11 +9,10 @@ export function projectorConfig(source: EnvSource) {
       groupId: env.string('PROJECTOR_GROUP_ID', 'tasklog-projector'),
       maxWaitTimeMs: env.int('PROJECTOR_FETCH_MAX_WAIT_MS', 10, { min: 1, max: 5000 }),
       // Big per-partition fetches let a catching-up projector fold many events
-      // of a task into one row write; the total stays moderate, as kafkajs
-      // decodes a whole fetch response in one go (ADR 0033).
+      // of a task into one row write; the total stays moderate, as one fetch
+      // response is held whole while its records are handed out (ADR 0033, 0052).
       maxBytesPerPartition: env.int('PROJECTOR_FETCH_MAX_BYTES_PER_PARTITION', 4 * 1024 * 1024, { min: 1024 }),
       maxBytes: env.int('PROJECTOR_FETCH_MAX_BYTES', 16 * 1024 * 1024, { min: 1024 }),
-      concurrency: env.int('PROJECTOR_PARTITIONS_CONCURRENCY', 4, { min: 1, max: 64 }),
       writers: env.int('PROJECTOR_WRITERS', 1, { min: 1, max: 16 }),
       maxQueuedEvents: env.int('PROJECTOR_MAX_QUEUED_EVENTS', 40_000, { min: 1 }),
       maxTransactionEvents: env.int('PROJECTOR_MAX_TRANSACTION_EVENTS', 25_000, { min: 1 }),

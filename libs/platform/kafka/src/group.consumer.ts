@@ -49,8 +49,8 @@ export interface GroupConsumerHandlers {
   readonly batch: (batch: ConsumedBatch) => Promise<void>;
   /** The group refuses this member for good (see GroupMembership); nothing more is read. */
   readonly failed?: (error: Error) => void;
-  /** The log no longer holds a sought position (retention, deleted records); the partition is no longer fetched. */
-  readonly outOfRange?: (partition: number, position: bigint, log: { start: bigint; end: bigint }) => void;
+  /** The log does not hold a sought position (ahead of it, or deleted: retention); the partition is no longer fetched. */
+  readonly outOfRange?: (partition: number, position: bigint) => void;
 }
 
 const MAX_PARTITION_BYTES = 64 * 1024 * 1024;
@@ -188,10 +188,7 @@ export class GroupConsumer {
         maxWaitMs,
         maxBytes,
         topics: new Map([
-          [
-            topic,
-            partitions.map((p) => ({ partition: p, offset: fetchFrom.get(p)!, maxBytes: this.bytesOf(p) })),
-          ],
+          [topic, partitions.map((p) => ({ partition: p, offset: fetchFrom.get(p)!, maxBytes: this.bytesOf(p) }))],
         ]),
       });
       const response = this.cluster
@@ -243,7 +240,8 @@ export class GroupConsumer {
     const position = this.positions.get(part.partition)!.offset;
     this.positions.delete(part.partition);
     this.changed();
-    this.handlers.outOfRange?.(part.partition, position, { start: part.logStartOffset, end: part.highWatermark });
+    // (The broker's answer carries no log range with this error: the owner asks for one if it needs it.)
+    this.handlers.outOfRange?.(part.partition, position);
   }
 
   private bytesOf(partition: number): number {

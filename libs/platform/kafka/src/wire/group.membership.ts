@@ -210,7 +210,9 @@ export class GroupMembership {
       await this.sleep(this.options.heartbeatIntervalMs);
       const member = this.current;
       if (this.stopped || !member || this.coordinator === null) return;
-      const code = decodeThrottledError(await this.cluster.request(this.coordinator, HEARTBEAT, encodeHeartbeat(member)));
+      const code = decodeThrottledError(
+        await this.cluster.request(this.coordinator, HEARTBEAT, encodeHeartbeat(member)),
+      );
       if (code !== 0) throw new KafkaProtocolError('heartbeat', code, this.options.groupId);
     }
   }
