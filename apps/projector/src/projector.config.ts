@@ -13,7 +13,9 @@ export function projectorConfig(source: EnvSource) {
       // response is held whole while its records are handed out (ADR 0033, 0052).
       maxBytesPerPartition: env.int('PROJECTOR_FETCH_MAX_BYTES_PER_PARTITION', 4 * 1024 * 1024, { min: 1024 }),
       maxBytes: env.int('PROJECTOR_FETCH_MAX_BYTES', 16 * 1024 * 1024, { min: 1024 }),
-      writers: env.int('PROJECTOR_WRITERS', 1, { min: 1, max: 16 }),
+      writers: env.int('PROJECTOR_WRITERS', 2, { min: 1, max: 16 }),
+      // A partition further behind its log end than this is written by writer p mod n, not the first (ADR 0053).
+      catchUpLagEvents: env.int('PROJECTOR_CATCH_UP_LAG_EVENTS', 1000, { min: 0 }),
       maxQueuedEvents: env.int('PROJECTOR_MAX_QUEUED_EVENTS', 40_000, { min: 1 }),
       maxTransactionEvents: env.int('PROJECTOR_MAX_TRANSACTION_EVENTS', 25_000, { min: 1 }),
       // Fold the next batches while the transaction in flight writes, on the rows it leaves (ADR 0048).

@@ -47,8 +47,15 @@ export class TaskEventsConsumer {
   private outside: readonly OutsideLog[] = [];
   private owned: number[] = [];
   private joins = 0;
-  /** Partition p goes to writer p mod n: each writer's transactions take distinct partitions. */
+  /**
+   * The database writers. A caught-up partition goes to the first (one
+   * transaction for all of them: the lowest lag); a partition far behind its
+   * log end goes to writer p mod n, so that a backlog is written by several
+   * transactions at once (ADR 0053).
+   */
   private readonly writers: ProjectionWriter[];
+  /** Per partition (this generation): its writer, and how far it has been handed to it and committed. */
+  private readonly routes = new Map<number, Route>();
   private readonly groupOffsets: GroupOffsetsReporter;
 
   constructor(
@@ -73,6 +80,8 @@ export class TaskEventsConsumer {
         await this.dlq!.send({ topic: this.config.topics.dlq, acks: -1, messages: records });
       },
       committed: (partition: number, nextOffset: bigint) => {
+        const route = this.routes.get(partition);
+        if (route && nextOffset > route.committed) route.committed = nextOffset;
         if (this.consumer) this.groupOffsets.note(this.consumer, partition, nextOffset);
       },
     };
@@ -149,6 +158,7 @@ export class TaskEventsConsumer {
   private onJoin(generation: Generation): void {
     this.owned = [...generation.partitions];
     this.positions.clear();
+    this.routes.clear();
     this.outside = [];
     this.groupOffsets.clear();
     const join = ++this.joins;
@@ -199,6 +209,19 @@ export class TaskEventsConsumer {
     }
   }
 
+  /** The writer of a partition's next batch, `behind` events short of its log end (ADR 0053). */
+  private route(partition: number, behind: bigint, endOffset: bigint): ProjectionWriter {
+    let route = this.routes.get(partition);
+    if (!route) {
+      route = { writer: 0, handedOver: 0n, committed: 0n };
+      this.routes.set(partition, route);
+    }
+    if (route.handedOver <= route.committed)
+      route.writer = behind > this.config.catchUpLagEvents ? partition % this.writers.length : 0;
+    route.handedOver = endOffset;
+    return this.writers[route.writer]!;
+  }
+
   private backoff(attempt: number): number {
     const exp = Math.min(this.config.retryMaxMs, this.config.retryInitialMs * 2 ** Math.min(attempt, 20));
     return exp / 2 + Math.random() * (exp / 2);
@@ -212,7 +235,7 @@ export class TaskEventsConsumer {
     const messages = first.offsetValue >= from ? batch.records : batch.records.filter((m) => m.offsetValue >= from);
     if (messages.length === 0) return;
     const endOffset = messages[messages.length - 1]!.offsetValue + 1n;
-    const writer = this.writers[batch.partition % this.writers.length]!;
+    const writer = this.route(batch.partition, batch.highWatermark - endOffset, endOffset);
     const join = this.joins;
     writer.submit({
       partition: batch.partition,
@@ -228,6 +251,17 @@ export class TaskEventsConsumer {
     // A full queue holds this leader's fetching (heartbeats go on by themselves), e.g. while PostgreSQL is down.
     while (!writer.hasRoom() && join === this.joins && this.consumer) await writer.waitForRoom(1000);
   }
+}
+
+/**
+ * Where a partition's batches go. It changes writer only when nothing of it
+ * is queued or in flight (handed over = committed), so a partition's
+ * batches are always written in order, by one writer at a time.
+ */
+interface Route {
+  writer: number;
+  handedOver: bigint;
+  committed: bigint;
 }
 
 /** A partition whose stored position the log cannot continue from. */
