@@ -39,6 +39,8 @@ export interface WriterOptions {
   readonly prepareAhead: boolean;
   /** Task rows the writer keeps for that. */
   readonly memoryTasks: number;
+  /** Which of the projector's writers this is (metrics). */
+  readonly writerIndex?: number;
 }
 
 /** Batches taken from the queue for one transaction, folded ahead when the writer could (ADR 0048). */
@@ -203,7 +205,7 @@ export class ProjectionWriter {
         if (planned.prepared !== null && path !== 'prepared') this.memory.forget();
         // A prepared write is in the memory already, and the next preparation may have gone past it.
         if (path !== 'prepared') this.memory.committed(outcome, join);
-        this.metrics.transactions.inc({ path });
+        this.metrics.transactions.inc({ path, writer: String(this.options.writerIndex ?? 0) });
         await this.afterCommit(current, outcome, marked, started);
         return;
       } catch (error) {

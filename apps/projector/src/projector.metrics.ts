@@ -47,8 +47,8 @@ export function projectorMetrics(registry: Registry) {
     }),
     transactions: new Counter({
       name: 'tasklog_projector_transactions_total',
-      help: 'Committed transactions by how they were written: prepared (folded ahead, ADR 0048), refolded (folded ahead on a base that had moved, so folded again under the lock), ordinary',
-      labelNames: ['path'] as const,
+      help: 'Committed transactions by writer (ADR 0053) and by how they were written: prepared (folded ahead, ADR 0048), refolded (folded ahead on a base that had moved, so folded again under the lock), ordinary',
+      labelNames: ['path', 'writer'] as const,
       registers: [registry],
     }),
     retries: new Counter({

@@ -87,7 +87,8 @@ export class TaskEventsConsumer {
     };
     this.writers = Array.from(
       { length: config.writers },
-      () => new ProjectionWriter(pool, target, invalidator, metrics, logger, config, writerHooks),
+      (_, writerIndex) =>
+        new ProjectionWriter(pool, target, invalidator, metrics, logger, { ...config, writerIndex }, writerHooks),
     );
   }
 

@@ -84,10 +84,36 @@ describe('projector (Kafka → PostgreSQL)', () => {
     await px.expectReadModelEqualsLog(events);
     const port = (projector.server!.address() as { port: number }).port;
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const count = (path: string) =>
-      Number(new RegExp(`tasklog_projector_transactions_total\\{path="${path}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    const count = (path: string) => transactions(metrics, { path });
     expect(count('prepared')).toBeGreaterThanOrEqual(3);
     expect(count('refolded')).toBe(0);
+    await projector.stop();
+  });
+
+  it('writes a backlog with both writers, partitions moving between them as they fall behind and catch up (ADR 0053)', async () => {
+    const ids = Array.from({ length: 120 }, () => randomUUID());
+    const send = async (group: string[]) => {
+      await sendAndWait(group.map((id, j) => commands.create(id, `user-writers-${j % 5}`)));
+      await sendAndWait(group.map((id) => commands.update(id, `writers ${id.slice(0, 6)}`)));
+    };
+    await send(ids.slice(0, 60));
+    // Tiny fetches and transactions, and "behind" from 3 events on: partitions change writer many times.
+    const projector = await px.start(
+      {
+        PROJECTOR_CATCH_UP_LAG_EVENTS: '3',
+        PROJECTOR_MAX_TRANSACTION_EVENTS: '30',
+        PROJECTOR_FETCH_MAX_BYTES_PER_PARTITION: '2048',
+      },
+      { http: true },
+    );
+    // More while it catches up: the tail of each partition is caught up, then behind again.
+    for (let i = 60; i < ids.length; i += 10) await send(ids.slice(i, i + 10));
+    const events = await px.waitCaughtUp();
+    await px.expectReadModelEqualsLog(events);
+    const port = (projector.server!.address() as { port: number }).port;
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(transactions(metrics, { writer: '0' })).toBeGreaterThan(0);
+    expect(transactions(metrics, { writer: '1' })).toBeGreaterThan(0);
     await projector.stop();
   });
 
@@ -154,4 +180,14 @@ async function waitUntilAsync(check: () => Promise<boolean>, what: string, timeo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Committed transactions in a /metrics text, summed over the labels not given. */
+function transactions(metrics: string, labels: { path?: string; writer?: string }): number {
+  let total = 0;
+  for (const [, path, writer, count] of metrics.matchAll(
+    /tasklog_projector_transactions_total\{path="(\w+)",writer="(\d+)"\} (\d+)/g,
+  ))
+    if ((labels.path ?? path) === path && (labels.writer ?? writer) === writer) total += Number(count);
+  return total;
 }
