@@ -92,7 +92,7 @@ describe('projector (Kafka → PostgreSQL)', () => {
 
   it('writes a backlog with both writers, partitions moving between them as they fall behind and catch up (ADR 0053)', async () => {
     const ids = Array.from({ length: 120 }, () => randomUUID());
-    const send = async (group: string[]) => {
+    const send = async (group: typeof ids) => {
       await sendAndWait(group.map((id, j) => commands.create(id, `user-writers-${j % 5}`)));
       await sendAndWait(group.map((id) => commands.update(id, `writers ${id.slice(0, 6)}`)));
     };
