@@ -115,7 +115,7 @@ export class BrokerCluster {
   }
 
   private open(key: number, host: string, port: number): Promise<BrokerConnection> {
-    if (this.closed) return Promise.reject(new Error('the producer is closed'));
+    if (this.closed) return Promise.reject(new Error('the Kafka client is closed'));
     const opening = BrokerConnection.open(host, port, this.options.clientId, this.options.connectionTimeoutMs);
     this.connections.set(key, opening);
     // A failed connection stays failed: the producer using it is thrown away.

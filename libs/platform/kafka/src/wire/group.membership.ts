@@ -115,12 +115,18 @@ export class GroupMembership {
     if (this.stopped) return;
     this.stopped = true;
     this.stopping.abort();
-    const coordinator = this.coordinator;
-    if (this.memberId !== '' && coordinator !== null) {
-      const leave = encodeLeaveGroup(this.options.groupId, this.memberId);
-      await this.cluster
-        .request(coordinator, LEAVE_GROUP, leave, Math.min(this.options.requestTimeoutMs, 5000))
-        .catch((error: unknown) => this.options.logger.debug({ err: String(error) }, 'leave group failed'));
+    if (this.memberId !== '') {
+      // On connections of its own: a join in flight (the coordinator holds it
+      // until every member has joined) would hold a request sent behind it.
+      const leaving = this.newCluster();
+      const timeoutMs = Math.min(this.options.requestTimeoutMs, 5000);
+      await leaving
+        .coordinator(this.options.groupId, GROUP_COORDINATOR)
+        .then((coordinator) =>
+          leaving.request(coordinator, LEAVE_GROUP, encodeLeaveGroup(this.options.groupId, this.memberId), timeoutMs),
+        )
+        .catch((error: unknown) => this.options.logger.debug({ err: String(error) }, 'leave group failed'))
+        .finally(() => leaving.close());
     }
     this.revoke();
     this.cluster.close();
