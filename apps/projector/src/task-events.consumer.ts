@@ -189,7 +189,8 @@ export class TaskEventsConsumer {
           this.logger.info({ positions: Object.fromEntries(this.positions) }, 'partitions positioned from PostgreSQL');
         }
         // The others stay unfetched (and the projector not ready) until their position fits the log again.
-        this.outside = outside;
+        // (Only this call's partitions: an out-of-range fetch checks one partition while the others keep their verdict.)
+        this.outside = [...this.outside.filter((o) => !pending.includes(o.partition)), ...outside];
         if (outside.length > 0) throw new PositionOutsideLogError(outside);
         this.positionsFailing = false;
         return;
