@@ -136,10 +136,12 @@ export class GroupMembership {
 
   private async run(): Promise<void> {
     let attempt = 0;
+    let rejoins = 0;
     while (!this.stopped) {
       try {
         await this.joinAndSync();
         attempt = 0;
+        rejoins = 0;
         await this.heartbeats();
       } catch (error) {
         if (this.stopped) break;
@@ -153,6 +155,8 @@ export class GroupMembership {
         if (error instanceof KafkaProtocolError && REJOIN.has(error.errorCode)) {
           if (error.errorCode === UNKNOWN_MEMBER_ID) this.memberId = '';
           this.options.logger.info({ reason: error.errorName }, 'group rebalancing: joining again');
+          // At once the first time; a join refused again and again (the group still settling) backs off a little.
+          if (rejoins++ > 0) await this.sleep(Math.min(RETRY_MAX_MS, 50 * 2 ** Math.min(rejoins, 6)));
           continue;
         }
         this.options.logger[attempt === 0 ? 'warn' : 'debug'](
