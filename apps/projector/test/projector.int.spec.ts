@@ -91,30 +91,35 @@ describe('projector (Kafka → PostgreSQL)', () => {
   });
 
   it('writes a backlog with both writers, partitions moving between them as they fall behind and catch up (ADR 0053)', async () => {
-    const ids = Array.from({ length: 120 }, () => randomUUID());
+    const ids = Array.from({ length: 210 }, () => randomUUID());
     const send = async (group: typeof ids) => {
       await sendAndWait(group.map((id, j) => commands.create(id, `user-writers-${j % 5}`)));
       await sendAndWait(group.map((id) => commands.update(id, `writers ${id.slice(0, 6)}`)));
     };
-    await send(ids.slice(0, 60));
+    // A backlog of about 100 events per partition, in several processor transactions each: a partition's
+    // first fetch (its first record batch, whole) leaves it far more than 3 events behind, on every run.
+    for (let i = 0; i < 150; i += 50) await send(ids.slice(i, i + 50));
     // Tiny fetches and transactions, and "behind" from 3 events on: partitions change writer many times.
     const projector = await px.start(
       {
         PROJECTOR_CATCH_UP_LAG_EVENTS: '3',
         PROJECTOR_MAX_TRANSACTION_EVENTS: '30',
-        PROJECTOR_FETCH_MAX_BYTES_PER_PARTITION: '2048',
+        PROJECTOR_FETCH_MAX_BYTES_PER_PARTITION: '1024',
       },
       { http: true },
     );
-    // More while it catches up: the tail of each partition is caught up, then behind again.
-    for (let i = 60; i < ids.length; i += 10) await send(ids.slice(i, i + 10));
-    const events = await px.waitCaughtUp();
-    await px.expectReadModelEqualsLog(events);
-    const port = (projector.server!.address() as { port: number }).port;
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    expect(transactions(metrics, { writer: '0' })).toBeGreaterThan(0);
-    expect(transactions(metrics, { writer: '1' })).toBeGreaterThan(0);
-    await projector.stop();
+    try {
+      // More while it catches up: the tail of each partition is caught up, then behind again.
+      for (let i = 150; i < ids.length; i += 10) await send(ids.slice(i, i + 10));
+      const events = await px.waitCaughtUp();
+      await px.expectReadModelEqualsLog(events);
+      const port = (projector.server!.address() as { port: number }).port;
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(transactions(metrics, { writer: '0' })).toBeGreaterThan(0);
+      expect(transactions(metrics, { writer: '1' })).toBeGreaterThan(0);
+    } finally {
+      await projector.stop();
+    }
   });
 
   // Last in the file, and no command after it: a record that is not the
