@@ -18,7 +18,7 @@ import {
   encodeFetchRequest,
   type FetchedPartition,
 } from './wire/fetch.protocol.js';
-import { GroupMembership, type Generation, type MembershipOptions } from './wire/group.membership.js';
+import { GroupMembership, retryDelayMs, type Generation, type MembershipOptions } from './wire/group.membership.js';
 import { decodeCommitted, scanBatches, type BatchHeader, type LogRecord } from './wire/record-batch.js';
 
 export type { Generation };
@@ -54,8 +54,6 @@ export interface GroupConsumerHandlers {
 }
 
 const MAX_PARTITION_BYTES = 64 * 1024 * 1024;
-const RETRY_INITIAL_MS = 100;
-const RETRY_MAX_MS = 5000;
 const NO_END = 2n ** 63n - 1n;
 
 /** Where a sought partition stands; a seek replaces the object, a hand-out moves its offset. */
@@ -173,7 +171,7 @@ export class GroupConsumer {
         );
         this.cluster.close();
         this.cluster = this.newCluster();
-        await this.pause(Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(attempt++, 10)));
+        await this.pause(retryDelayMs(attempt++));
       }
     }
   }

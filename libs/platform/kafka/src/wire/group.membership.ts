@@ -67,6 +67,10 @@ const FATAL = new Set([23, 24, 26, 29, 30, 81]);
 const RETRY_INITIAL_MS = 100;
 const RETRY_MAX_MS = 5000;
 
+/** The wait before the next attempt after `attempt` failed ones in a row: 100 ms doubling to 5 s. */
+export const retryDelayMs = (attempt: number): number =>
+  Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(attempt, 10));
+
 export class GroupMembership {
   private cluster: BrokerCluster;
   private coordinator: number | null = null;
@@ -166,7 +170,7 @@ export class GroupMembership {
         this.cluster.close();
         this.cluster = this.newCluster();
         this.coordinator = null;
-        await this.sleep(Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(attempt++, 10)));
+        await this.sleep(retryDelayMs(attempt++));
       }
     }
   }
