@@ -75,7 +75,9 @@ async function launchApps(
   ids: StackIds,
   apps: App[],
 ): Promise<{ url: string; processorUrl: string; projector: boolean }> {
-  const [apiPort, grpcPort, processorPort, projectorPort] = await Promise.all([1, 2, 3, 4].map(() => freePort()));
+  const [apiPort, grpcPort, grpcQueriesPort, processorPort, projectorPort] = await Promise.all(
+    [1, 2, 3, 4, 5].map(() => freePort()),
+  );
   const env = {
     ...platformEnv(),
     TASKLOG_TOPIC_PREFIX: ids.prefix,
@@ -103,6 +105,7 @@ async function launchApps(
     ...env,
     PORT: String(apiPort),
     GRPC_PORT: String(grpcPort),
+    GRPC_QUERIES_PORT: String(grpcQueriesPort),
     // The per-principal limit is on, as in production (one Redis round trip a
     // request), with a budget no run uses up; BENCH_RATE_LIMIT=off leaves it out.
     ...(benchSettings().rateLimitOff

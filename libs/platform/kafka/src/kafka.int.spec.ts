@@ -45,6 +45,27 @@ describe('Kafka broker (real, local)', () => {
     expect(await readAll(topics.topics[0]!, values.length)).toEqual(values);
   });
 
+  it('leaves an idle connection asleep: no timer re-armed after the last answer (ADR 0054)', async () => {
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({ topic: topics.topics[0]!, acks: -1, messages: [{ key: 'k', value: 'idle' }] });
+    const original = globalThis.setTimeout;
+    let armed = 0;
+    const counting = ((...args: Parameters<typeof setTimeout>) => {
+      armed++;
+      return original(...args);
+    }) as typeof setTimeout;
+    globalThis.setTimeout = counting;
+    try {
+      await new Promise((resolve) => original(resolve, 300));
+    } finally {
+      globalThis.setTimeout = original;
+      await producer.disconnect();
+    }
+    // Unpatched kafkajs 2.2.4 arms about 250 here (a 1 ms timer, forever).
+    expect(armed).toBeLessThan(5);
+  });
+
   it('shows a read_committed consumer only the committed transaction', async () => {
     const topic = topics.topics[1]!;
     const producer = kafka.producer({
