@@ -59,18 +59,24 @@ const OPTIONAL_AFTER_TRACEPARENT = OPTIONAL.slice(1) as ReadonlyArray<
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 export function buildCloudEventHeaders(input: CloudEventInput): Record<string, string> {
-  const problems = REQUIRED.filter((name) => typeof input[name] !== 'string' || input[name] === '').map(
-    (name) => `${HEADER[name]} is empty`,
-  );
-  if (typeof input.time === 'string' && parseInstant(input.time) === null)
-    problems.push(`${HEADER.time} is not RFC 3339`);
-  if (problems.length > 0) throw new ContractEncodingError(`cannot build CloudEvents headers: ${problems.join(', ')}`);
+  // One pass, no intermediate arrays: this runs for every record the
+  // platform writes (three per command in the processor).
+  let problems: string[] | null = null;
+  for (const name of REQUIRED) {
+    if (typeof input[name] !== 'string' || input[name] === '') (problems ??= []).push(`${HEADER[name]} is empty`);
+  }
+  const time = typeof input.time === 'string' ? parseInstant(input.time) : null;
+  if (typeof input.time === 'string' && time === null) (problems ??= []).push(`${HEADER.time} is not RFC 3339`);
+  if (problems !== null) throw new ContractEncodingError(`cannot build CloudEvents headers: ${problems.join(', ')}`);
   const headers: Record<string, string> = {
     [HEADER.specversion]: CE_SPEC_VERSION,
     [HEADER.datacontenttype]: input.datacontenttype ?? PROTOBUF_CONTENT_TYPE,
+    [HEADER.id]: input.id,
+    [HEADER.type]: input.type,
+    [HEADER.source]: input.source,
+    [HEADER.time]: time!,
+    [HEADER.subject]: input.subject,
   };
-  for (const name of REQUIRED) headers[HEADER[name]] = input[name];
-  headers[HEADER.time] = parseInstant(input.time)!;
   for (const name of OPTIONAL) {
     const value = input[name];
     if (value !== undefined && value !== '') headers[HEADER[name]] = value;

@@ -14,8 +14,16 @@ import { decodeTaskCommand, encodeTaskCommand } from './task-command.codec.js';
 
 /** e.g. tasklog.command.create-task.v1 */
 export function commandCeType(type: TaskCommandType): string {
-  return `tasklog.command.${type.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? '' : '-') + c.toLowerCase())}.v1`;
+  let ceType = CE_TYPES.get(type);
+  if (ceType === undefined) {
+    ceType = `tasklog.command.${type.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? '' : '-') + c.toLowerCase())}.v1`;
+    CE_TYPES.set(type, ceType);
+  }
+  return ceType;
 }
+
+// Every command record written and read names its type: computed once per type.
+const CE_TYPES = new Map<string, string>();
 
 export function taskCommandRecord(command: TaskCommand, options: RecordOptions): KafkaRecord {
   const { metadata } = command;

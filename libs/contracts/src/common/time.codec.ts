@@ -4,10 +4,21 @@ import { parseInstant } from '@tasklog/domain';
 import { ContractDecodingError, ContractEncodingError } from './contract.errors.js';
 
 export function toTimestamp(instant: string, field: string): Timestamp {
+  const cached = TIMESTAMPS.get(instant);
+  if (cached !== undefined) return cached;
   const canonical = typeof instant === 'string' ? parseInstant(instant) : null;
   if (canonical === null) throw new ContractEncodingError(`${field} is not an ISO 8601 instant: ${String(instant)}`);
-  return timestampFromMs(Date.parse(canonical));
+  const timestamp = Object.freeze(timestampFromMs(Date.parse(canonical)));
+  if (TIMESTAMPS.size >= TIMESTAMP_CACHE_SIZE) TIMESTAMPS.clear();
+  TIMESTAMPS.set(instant, timestamp);
+  return timestamp;
 }
+
+// The processor encodes each command's instants three times (event, result,
+// snapshot), and a batch's records share their "now": recent conversions are
+// kept, frozen, since encoding only reads them. Cleared when full.
+const TIMESTAMP_CACHE_SIZE = 4096;
+const TIMESTAMPS = new Map<string, Timestamp>();
 
 export function toOptionalTimestamp(instant: string | null | undefined, field: string): Timestamp | undefined {
   return instant === null || instant === undefined ? undefined : toTimestamp(instant, field);
