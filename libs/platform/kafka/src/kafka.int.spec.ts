@@ -62,7 +62,7 @@ describe('Kafka broker (real, local)', () => {
       globalThis.setTimeout = original;
       await producer.disconnect();
     }
-    // Unpatched kafkajs 2.2.4 arms about 250 here (a 1 ms timer, forever).
+    // Unpatched kafkajs 2.2.4 armed 528 here (a 1 ms timer per connection, forever).
     expect(armed).toBeLessThan(5);
   });
 

@@ -3,10 +3,8 @@
 // check with the throttle deadline minus now, a negative delay (no throttle
 // is -1), which Node runs after 1 ms, forever. Each connection of each
 // process wakes its event loop about 800 times a second with nothing to do
-// (upstream issues #1556, #1704, #1751; the fixes are unmerged). On this
-// platform's 2 cores that was a fifth to a third of every process's CPU at
-// low load and several milliseconds of scheduling delay on every Kafka round
-// trip (ADR 0054).
+// (upstream issues #1556, #1704, #1751; the fixes are unmerged). Measured on
+// the bench stack, it was about half of each app's idle CPU (ADR 0054).
 //
 // The check is only needed while requests wait: a request that cannot go out
 // at once arms it (pending > 0), an answer re-checks the queue itself, and a
