@@ -28,6 +28,8 @@ export interface BenchSettings {
   readonly queryDump: string | undefined;
   /** BENCH_PROCESSORS: command-processor throughput with this many processor processes (one group); 0: in the bench's process. */
   readonly processors: number;
+  /** BENCH_PROCESSOR_PART: throughput (with the raw producer rate) or catch-up only; all when unset. */
+  readonly processorPart: string | undefined;
 }
 
 /**
@@ -53,5 +55,6 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     debug: Boolean(env['BENCH_DEBUG']),
     queryDump: env['BENCH_QUERY_DUMP'] || undefined,
     processors: Number(env['BENCH_PROCESSORS'] ?? 0),
+    processorPart: env['BENCH_PROCESSOR_PART'] || undefined,
   };
 }

@@ -292,13 +292,14 @@ export const commandProcessorBench: BenchScenario = {
   name: 'command-processor',
   summary: 'processor commands/s from a pre-filled topic; catch-up of 1M events with and without snapshots',
   async run({ scale }) {
-    const raw = await measureRawProducer(Math.round(200_000 * scale));
-    const throughput = await commandThroughput(Math.round(100_000 * scale));
-    const catchUpRows = await catchUp(Math.round(1_000_000 * scale));
-    return [
-      { metric: 'raw idempotent producer rate (same run)', value: raw, unit: 'records/s' },
-      ...throughput,
-      ...catchUpRows,
-    ];
+    const part = benchSettings().processorPart;
+    const rows: BenchRow[] = [];
+    if (part === undefined || part === 'throughput') {
+      const raw = await measureRawProducer(Math.round(200_000 * scale));
+      rows.push({ metric: 'raw idempotent producer rate (same run)', value: raw, unit: 'records/s' });
+      rows.push(...(await commandThroughput(Math.round(100_000 * scale))));
+    }
+    if (part === undefined || part === 'catch-up') rows.push(...(await catchUp(Math.round(1_000_000 * scale))));
+    return rows;
   },
 };
