@@ -16,7 +16,7 @@ import { createLogger } from '@tasklog/platform/observability';
 import { processorConfig, type ProcessorConfig } from '../../apps/command-processor/src/processor.config.js';
 import { provisionTopics, startProcessor } from '../../apps/command-processor/src/processor.app.js';
 import { recoverPartitions } from '../../apps/command-processor/src/partition-recovery.js';
-import type { BenchRow, BenchScenario } from '../bench.harness.js';
+import { processCpuSeconds, type BenchRow, type BenchScenario } from '../bench.harness.js';
 import { measureRawProducer } from './kafka-producer.bench.js';
 import { benchSettings, platformEnv } from '../bench.settings.js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -42,16 +42,16 @@ async function launchProcessors(
   env: Record<string, string | undefined>,
   config: ProcessorConfig,
   count: number,
-): Promise<() => Promise<void>> {
+): Promise<{ stop: () => Promise<void>; pids: number[] }> {
   if (count === 0) {
     const processor = await startProcessor(config, { http: false, logger });
-    return () => processor.stop();
+    return { stop: () => processor.stop(), pids: [] };
   }
   const main = join(import.meta.dirname, '..', '..', 'apps', 'command-processor', 'src', 'main.js');
   const children: ChildProcess[] = Array.from({ length: count }, () =>
     spawn(process.execPath, [main], { env: { ...env, PROCESSOR_PORT: '0' }, stdio: ['ignore', 'ignore', 'inherit'] }),
   );
-  return async () => {
+  const stop = async () => {
     await Promise.all(
       children.map(
         (child) =>
@@ -63,6 +63,18 @@ async function launchProcessors(
       ),
     );
   };
+  return { stop, pids: children.flatMap((child) => (child.pid === undefined ? [] : [child.pid])) };
+}
+
+/** The CPU seconds the processes used so far (undefined where /proc is not there). */
+async function cpuOf(pids: readonly number[]): Promise<number | undefined> {
+  let total = 0;
+  for (const pid of pids) {
+    const seconds = await processCpuSeconds(pid);
+    if (seconds === undefined) return undefined;
+    total += seconds;
+  }
+  return pids.length > 0 ? total : undefined;
 }
 
 async function dropTopics(kafka: KafkaClient, config: ProcessorConfig): Promise<void> {
@@ -141,22 +153,29 @@ export async function commandThroughput(total: number): Promise<BenchRow[]> {
   await produceAll(kafka, config.topics.commands, commandStream(tasks, 10));
   let results = 0;
   let firstResultAt = 0;
+  let firstResultCpu: Promise<number | undefined> = Promise.resolve(undefined);
+  let pids: number[] = [];
   const consumer = kafka.consumer({ groupId: `${config.topics.results}-bench`, maxWaitTimeInMs: 20 });
   await consumer.connect();
   await consumer.subscribe({ topic: config.topics.results, fromBeginning: true });
   await consumer.run({
     eachBatch: async ({ batch }) => {
-      if (results === 0) firstResultAt = performance.now();
+      if (results === 0) {
+        firstResultAt = performance.now();
+        firstResultCpu = cpuOf(pids);
+      }
       results += batch.messages.length;
     },
   });
   const started = performance.now();
-  const stop = await launchProcessors(env, config, processes);
+  const launched = await launchProcessors(env, config, processes);
+  pids = launched.pids;
   while (results < tasks * 10) await new Promise((r) => setTimeout(r, 20));
   const done = performance.now();
+  const [cpuFrom, cpuTo] = [await firstResultCpu, await cpuOf(pids)];
   const seconds = (done - started) / 1000;
   const steady = (done - firstResultAt) / 1000;
-  await stop();
+  await launched.stop();
   await consumer.disconnect();
   await dropTopics(kafka, config);
   void readCommandResultRecord;
@@ -180,6 +199,16 @@ export async function commandThroughput(total: number): Promise<BenchRow[]> {
       unit: 'commands/s',
       note: 'from the first result to the last',
     },
+    ...(cpuFrom !== undefined && cpuTo !== undefined
+      ? [
+          {
+            metric: 'processor CPU per command, steady',
+            value: +(((cpuTo - cpuFrom) * 1e6) / results).toFixed(1),
+            unit: 'µs',
+            note: 'the processor processes (/proc/<pid>/stat) from the first result to the last, per result',
+          },
+        ]
+      : []),
   ];
 }
 
