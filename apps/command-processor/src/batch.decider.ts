@@ -2,7 +2,6 @@
 // against the partition's state: decode at the edge, answer repeats from the
 // idempotency window, judge the rest through the CQRS bus, fold accepted
 // events in. The outcome is everything the batch's transaction must write.
-import type kafkajs from 'kafkajs';
 import { recordEvents, type TaskCommand, type TaskEvent } from '@tasklog/domain';
 import {
   commandResultRecord,
@@ -17,6 +16,7 @@ import { deadLetter, undecodableResult } from './dead-letter.js';
 import type { PartitionState } from './partition-state.js';
 import type { CommandBus } from '@nestjs/cqrs';
 import type { Logger } from '@tasklog/platform/observability';
+import type { LogRecord } from '@tasklog/platform/kafka';
 import type { ProcessorMetrics } from './processor.metrics.js';
 import { SOURCE } from './snapshot.writer.js';
 import { uuidv7 } from './uuid-v7.js';
@@ -76,7 +76,7 @@ export class DecidedBatch {
 }
 
 export async function decideBatch(
-  messages: readonly kafkajs.KafkaMessage[],
+  messages: readonly LogRecord[],
   state: PartitionState,
   deps: { readonly commandBus: CommandBus; readonly logger: Logger },
 ): Promise<DecidedBatch> {

@@ -1,13 +1,23 @@
-// The command processor's consumer group on tasklog.task-commands.v1. At
-// every group join it fences the writers of the partitions it now owns and
-// rebuilds their state (reusing the state it has when the log has not moved
-// since). Fetched commands go to their partition's pipeline, which decides
-// and commits them in order through the partition's writer, one transaction
-// after the other, while kafkajs fetches on: a slow transaction of one
-// partition does not hold the next fetch of the others (ADR 0046).
-import kafkajs from 'kafkajs';
+// The command processor's consumer group on tasklog.task-commands.v1, a
+// GroupConsumer of the platform's own (ADR 0055). At every group join it
+// fences the writers of the partitions it now owns, rebuilds their state
+// (reusing the state it has when the log has not moved since), and only then
+// reads the group's committed offsets, which the fencing has made final, and
+// starts fetching there. Fetched commands go to their partition's pipeline,
+// which decides and commits them in order through the partition's writer,
+// one transaction after the other, while the consumer fetches on: a slow
+// transaction of one partition does not hold the next fetch of the others
+// (ADR 0046).
 import type { CommandBus } from '@nestjs/cqrs';
-import { highWatermarks, KafkaTransactionError, type KafkaClient } from '@tasklog/platform/kafka';
+import {
+  GroupConsumer,
+  highWatermarks,
+  KafkaTransactionError,
+  logRanges,
+  type ConsumedBatch,
+  type KafkaClient,
+  type LogRecord,
+} from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
 import { recoverPartitions } from './partition-recovery.js';
 import type { PartitionState } from './partition-state.js';
@@ -15,38 +25,14 @@ import { PartitionWriter, TransactionFaults, type WriterDeps } from './partition
 import type { ProcessorConfig } from './processor.config.js';
 import type { ProcessorMetrics } from './processor.metrics.js';
 
-/** The commands of one owned partition waiting for their transaction, in one group generation. */
-class Pipeline {
-  queue: kafkajs.KafkaMessage[] = [];
-  running: Promise<void> | null = null;
-  /** The command offset the last committed transaction moved the group to (where a re-read starts). */
-  committedNext: string | null = null;
-  /** A transaction of this pipeline failed: its writer's state is not to be reused. */
-  failed = false;
-  /** When its last transaction ended (performance.now()). */
-  lastEnd = -Infinity;
-  /** Commands arrived while its last transaction ran. */
-  busy = false;
+const MAX_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+const MAX_FETCH_BYTES = 32 * 1024 * 1024;
+
+/** Wakes whoever waits for room in the queues of one group generation. */
+class Room {
   private waiters: (() => void)[] = [];
 
-  constructor(
-    readonly partition: number,
-    /** False once the partition's assignment changed or the consumer stopped. */
-    readonly current: () => boolean,
-  ) {}
-
-  take(count: number): kafkajs.KafkaMessage[] {
-    const chunk = this.queue.splice(0, count);
-    this.wake();
-    return chunk;
-  }
-
-  clear(): void {
-    this.queue = [];
-    this.wake();
-  }
-
-  /** Resolves when commands were taken from the queue, or after `ms`. */
+  /** Resolves when a pipeline took commands from its queue, or after `ms`. */
   taken(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
@@ -57,15 +43,53 @@ class Pipeline {
     });
   }
 
-  private wake(): void {
+  wake(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
   }
 }
 
+/** The commands of one owned partition waiting for their transaction, in one group generation. */
+class Pipeline {
+  queue: LogRecord[] = [];
+  running: Promise<void> | null = null;
+  /** The command offset the last committed transaction moved the group to (where a re-read starts). */
+  committedNext: string | null = null;
+  /** A transaction of this pipeline failed: its writer's state is not to be reused. */
+  failed = false;
+  /** When its last transaction ended (performance.now()). */
+  lastEnd = -Infinity;
+  /** Commands arrived while its last transaction ran. */
+  busy = false;
+
+  constructor(
+    readonly partition: number,
+    /** False once the partition's assignment changed or the consumer stopped. */
+    readonly current: () => boolean,
+    readonly room: Room,
+  ) {}
+
+  take(count: number): LogRecord[] {
+    const chunk = this.queue.splice(0, count);
+    this.room.wake();
+    return chunk;
+  }
+
+  clear(): void {
+    this.queue = [];
+    this.room.wake();
+  }
+}
+
+interface Prepared {
+  readonly writers: Map<number, PartitionWriter>;
+  /** Where each owned partition's reading starts. */
+  readonly positions: Map<number, bigint>;
+}
+
 export class CommandsConsumer {
-  private consumer: kafkajs.Consumer | null = null;
+  private consumer: GroupConsumer | null = null;
   private readonly writers = new Map<number, Promise<PartitionWriter>>();
   private pipelines = new Map<number, Pipeline>();
   private stopping = false;
@@ -97,35 +121,41 @@ export class CommandsConsumer {
   }
 
   async start(): Promise<void> {
-    const consumer = this.kafka.consumer({
-      groupId: this.config.groupId,
-      readUncommitted: false,
-      maxWaitTimeInMs: this.config.maxWaitTimeMs,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      sessionTimeout: this.config.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, Math.floor(this.config.sessionTimeoutMs / 3)),
-      allowAutoTopicCreation: false,
-    });
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment));
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.logger.error({ err: payload.error?.message, restart: payload.restart }, 'command consumer crashed');
-      this.ready = false;
-      if (!payload.restart) this.onFatal(payload.error);
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.config.topics.commands, fromBeginning: true });
+    const { kafka, groupId, topics, sessionTimeoutMs, maxWaitTimeMs } = this.config;
+    const consumer = new GroupConsumer(
+      {
+        brokers: kafka.brokers,
+        clientId: kafka.clientId,
+        connectionTimeoutMs: kafka.connectionTimeoutMs,
+        requestTimeoutMs: kafka.requestTimeoutMs,
+        groupId,
+        topic: topics.commands,
+        sessionTimeoutMs,
+        heartbeatIntervalMs: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
+        maxWaitMs: maxWaitTimeMs,
+        maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
+        maxBytes: MAX_FETCH_BYTES,
+        logger: this.logger,
+      },
+      {
+        assigned: (generation) => this.onJoin([...generation.partitions]),
+        revoked: () => (this.ready = false),
+        failed: (error) => {
+          this.logger.error({ err: error.message }, 'the group refuses this member: stopping');
+          this.ready = false;
+          this.onFatal(error);
+        },
+        batch: (batch) => this.onBatch(batch),
+        outOfRange: (partition, position) => void this.reposition(partition, position),
+      },
+    );
     this.consumer = consumer;
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.config.kafka.partitions,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    await consumer.start();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.consumer?.disconnect();
+    await this.consumer?.stop();
     this.consumer = null;
     // The transactions in flight finish; what is still queued is not committed and is read again by the next owner.
     await Promise.allSettled([...this.pipelines.values()].map((p) => p.running));
@@ -133,25 +163,33 @@ export class CommandsConsumer {
     await this.dropAll();
   }
 
-  private onJoin(assignment: Record<string, number[]>): void {
-    const owned = [...(assignment[this.config.topics.commands] ?? [])].sort((a, b) => a - b);
+  private onJoin(partitions: number[]): void {
+    const owned = partitions.sort((a, b) => a - b);
     this.owned = owned;
     this.ready = false;
     this.metrics.ownedPartitions.set(owned.length);
     const previous = [...this.writers.values()];
     const draining = [...this.pipelines.values()];
     const pipelines = new Map<number, Pipeline>();
-    for (const p of owned) pipelines.set(p, new Pipeline(p, () => !this.stopping && this.pipelines === pipelines));
+    const room = new Room();
+    for (const p of owned)
+      pipelines.set(p, new Pipeline(p, () => !this.stopping && this.pipelines === pipelines, room));
     this.pipelines = pipelines;
     this.writers.clear();
     const preparing = this.prepareWithRetry(owned, previous, draining);
     for (const p of owned)
       this.setWriter(
         p,
-        preparing.then((ws) => ws.get(p)!),
+        preparing.then(({ writers }) => writers.get(p)!),
       );
     preparing.then(
-      () => {
+      ({ positions }) => {
+        if (this.owned !== owned || this.consumer === null) return;
+        // Reading starts where the group's last committed transaction left each partition.
+        for (const [p, offset] of positions) {
+          pipelines.get(p)!.committedNext = offset.toString();
+          this.consumer.seek(p, offset);
+        }
         this.ready = true;
         this.logger.info({ partitions: owned }, 'owned partitions caught up');
       },
@@ -169,7 +207,7 @@ export class CommandsConsumer {
     owned: number[],
     previous: Promise<PartitionWriter>[],
     draining: Pipeline[],
-  ): Promise<Map<number, PartitionWriter>> {
+  ): Promise<Prepared> {
     // The previous generation's transactions in flight end first: their
     // writers' states are only reused once nothing decides on them any more.
     await Promise.allSettled(draining.map((p) => p.running));
@@ -189,12 +227,17 @@ export class CommandsConsumer {
     }
   }
 
-  /** Fences every owned partition, then rebuilds the states that are stale. */
+  /**
+   * Fences every owned partition, then rebuilds the states that are stale and
+   * reads where the group's offsets stand. Fencing first makes those offsets
+   * final: the previous owner's open transaction, offsets included, is
+   * aborted by then, and no later one of its can commit.
+   */
   private async prepare(
     owned: number[],
     previous: Promise<PartitionWriter>[],
     draining: Pipeline[],
-  ): Promise<Map<number, PartitionWriter>> {
+  ): Promise<Prepared> {
     const failed = new Set(draining.filter((p) => p.failed).map((p) => p.partition));
     for (const w of await Promise.allSettled(previous)) {
       if (w.status === 'fulfilled') {
@@ -220,14 +263,16 @@ export class CommandsConsumer {
         { window: this.config.recentResultsPerTask },
         this.logger,
       );
+      const positions = await this.startPositions(owned);
       this.metrics.catchUpSeconds.observe((performance.now() - started) / 1000);
       const deps = this.writerDeps();
-      return new Map(
+      const writers = new Map(
         owned.map((p) => [
           p,
           PartitionWriter.open(producers.get(p)!, recovered.states.get(p) ?? this.kept.get(p)!, deps),
         ]),
       );
+      return { writers, positions };
     } catch (error) {
       // Nothing fenced here may stay open: a later attempt fences again.
       await Promise.all([...producers.values()].map((producer) => producer.disconnect()));
@@ -235,24 +280,73 @@ export class CommandsConsumer {
     }
   }
 
+  /** The group's committed offset of each partition; the log's start where it has none (or one the log no longer holds). */
+  private async startPositions(owned: readonly number[]): Promise<Map<number, bigint>> {
+    if (owned.length === 0 || this.consumer === null) return new Map();
+    const [committed, ranges] = await Promise.all([
+      this.consumer.committedOffsets(owned),
+      logRanges(this.kafka, this.config.topics.commands),
+    ]);
+    return new Map(
+      owned.map((p) => {
+        const start = ranges.get(p)?.start ?? 0n;
+        const offset = committed.get(p) ?? null;
+        return [p, offset === null || offset < start ? start : offset];
+      }),
+    );
+  }
+
   /**
-   * Queues the fetched commands on their partition's pipeline and lets
-   * kafkajs fetch on (their offsets are resolved in memory only: the group
-   * offset moves in each transaction). Waits while the pipeline holds more
-   * than PROCESSOR_MAX_QUEUED_COMMANDS, heartbeating meanwhile.
+   * The log no longer holds a partition's position (retention deleted the
+   * commands, or the log was cut back): read on from the log's start, or
+   * from its end when the position is past it.
    */
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: kafkajs.EachBatchPayload) {
-    const pipeline = this.pipelines.get(batch.partition);
-    const last = batch.messages.at(-1);
-    if (!pipeline || last === undefined || !isRunning() || isStale()) return;
-    pipeline.committedNext ??= batch.messages[0]!.offset;
-    pipeline.queue.push(...batch.messages);
-    resolveOffset(last.offset);
-    this.pump(pipeline);
-    while (pipeline.queue.length > this.config.maxQueuedCommands && pipeline.current() && isRunning() && !isStale()) {
-      await pipeline.taken(1_000);
-      await heartbeat();
+  private async reposition(partition: number, position: bigint): Promise<void> {
+    const owned = this.owned;
+    for (let attempt = 0; this.owned === owned && this.consumer !== null; attempt++) {
+      try {
+        const range = (await logRanges(this.kafka, this.config.topics.commands)).get(partition);
+        if (range === undefined || this.owned !== owned) return;
+        const offset = position < range.start ? range.start : range.end;
+        this.logger.warn(
+          { partition, position: String(position), offset: String(offset) },
+          'command offset out of range',
+        );
+        const pipeline = this.pipelines.get(partition);
+        if (pipeline) pipeline.committedNext = offset.toString();
+        this.consumer.seek(partition, offset);
+        return;
+      } catch (error) {
+        this.logger.warn({ partition, err: String(error) }, 'positioning after out of range failed: retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
+      }
     }
+  }
+
+  /**
+   * Queues the fetched commands on their partition's pipeline (their offsets
+   * are kept in memory only: the group offset moves in each transaction).
+   * While the pipelines hold more than PROCESSOR_MAX_QUEUED_COMMANDS per
+   * owned partition in all, it resolves only once one of them has taken
+   * some (the group's heartbeats run on their own meanwhile). The bound is
+   * over all of them, not per partition: the consumer hands the partitions
+   * out one after the other, so a partition waiting for room would hold the
+   * others' commands back while their pipelines run dry.
+   */
+  private async onBatch({ partition, records }: ConsumedBatch): Promise<void> {
+    const pipeline = this.pipelines.get(partition);
+    if (!pipeline || records.length === 0 || !pipeline.current()) return;
+    pipeline.committedNext ??= records[0]!.offset;
+    for (const record of records) pipeline.queue.push(record);
+    this.pump(pipeline);
+    const bound = this.config.maxQueuedCommands * this.pipelines.size;
+    while (pipeline.current() && this.queued() > bound) await pipeline.room.taken(1_000);
+  }
+
+  private queued(): number {
+    let count = 0;
+    for (const pipeline of this.pipelines.values()) count += pipeline.queue.length;
+    return count;
   }
 
   private pump(pipeline: Pipeline): void {
@@ -290,15 +384,14 @@ export class CommandsConsumer {
           { partition, from: pipeline.committedNext, err: String(error) },
           'batch failed again: reading the partition again from its last committed command',
         );
-        if (pipeline.committedNext !== null)
-          this.consumer?.seek({ topic: this.config.topics.commands, partition, offset: pipeline.committedNext });
+        if (pipeline.committedNext !== null) this.consumer?.seek(partition, BigInt(pipeline.committedNext));
         await new Promise((resolve) => setTimeout(resolve, 1_000));
         return;
       }
     }
   }
 
-  private async handleChunk(pipeline: Pipeline, messages: kafkajs.KafkaMessage[]): Promise<void> {
+  private async handleChunk(pipeline: Pipeline, messages: LogRecord[]): Promise<void> {
     const { partition } = pipeline;
     const gone = () => new Error(`partition ${partition} is no longer this pipeline's`);
     for (let attempt = 1; ; attempt++) {
@@ -328,8 +421,8 @@ export class CommandsConsumer {
   /**
    * After a failed transaction the writer and its state are suspect: an
    * ambiguous error may have committed or not. Drop both, fence again and
-   * rebuild from the log; kafkajs then re-fetches from the last committed
-   * command offset.
+   * rebuild from the log; the rebuilt writer then decides the same commands
+   * again.
    */
   private async fail(pipeline: Pipeline, writer: PartitionWriter, error: unknown): Promise<void> {
     const { partition } = pipeline;

@@ -1,11 +1,10 @@
 // A command record this processor cannot read is answered as rejected (so a
 // waiting API call ends) and dead-lettered with its original headers, the
 // error and its position; it never blocks the partition.
-import type kafkajs from 'kafkajs';
 import { HEADER, type CommandResult, type KafkaRecord } from '@tasklog/contracts';
-import { deadLetterRecord, headerValueText as text } from '@tasklog/platform/kafka';
+import { deadLetterRecord, headerValueText as text, type LogRecord } from '@tasklog/platform/kafka';
 
-export function undecodableResult(message: kafkajs.KafkaMessage, error: unknown): CommandResult {
+export function undecodableResult(message: LogRecord, error: unknown): CommandResult {
   const commandId = text(message.headers?.[HEADER.id]) ?? `offset-${message.offset}`;
   const taskId = text(message.key) ?? text(message.headers?.[HEADER.subject]) ?? '';
   return {
@@ -23,7 +22,7 @@ export function undecodableResult(message: kafkajs.KafkaMessage, error: unknown)
   };
 }
 
-export function deadLetter(message: kafkajs.KafkaMessage, partition: number, error: unknown): KafkaRecord {
+export function deadLetter(message: LogRecord, partition: number, error: unknown): KafkaRecord {
   const record = deadLetterRecord(message, { partition, consumer: 'command-processor', error });
   return { key: text(record.key) ?? '', value: record.value ?? Buffer.alloc(0), headers: record.headers };
 }

@@ -3,9 +3,13 @@
 // a new owner fences the old one) and commits each batch of commands in one
 // Kafka transaction: the new events, the command results, due snapshots and
 // the command offsets. After any failure it is thrown away, never reused.
-import type kafkajs from 'kafkajs';
 import type { CommandBus } from '@nestjs/cqrs';
-import { TransactionalProducer, type KafkaTransaction, type OutgoingRecord } from '@tasklog/platform/kafka';
+import {
+  TransactionalProducer,
+  type KafkaTransaction,
+  type LogRecord,
+  type OutgoingRecord,
+} from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
 import { decideBatch } from './batch.decider.js';
 import type { PartitionState } from './partition-state.js';
@@ -48,7 +52,7 @@ export class PartitionWriter {
    * the prediction — a mismatch aborts the transaction and the partition is
    * rebuilt. Fewer sequential round trips, shorter transactions.
    */
-  async handle(messages: readonly kafkajs.KafkaMessage[]): Promise<void> {
+  async handle(messages: readonly LogRecord[]): Promise<void> {
     const { config, metrics } = this.deps;
     const { topics } = config;
     observeAges(metrics, 'deciding', messages);
@@ -123,14 +127,10 @@ export class PartitionWriter {
 }
 
 /** How long the commands waited (deciding) or took in all (committed), from their records' timestamps. */
-function observeAges(
-  metrics: ProcessorMetrics,
-  stage: 'deciding' | 'committed',
-  messages: readonly kafkajs.KafkaMessage[],
-) {
+function observeAges(metrics: ProcessorMetrics, stage: 'deciding' | 'committed', messages: readonly LogRecord[]) {
   const now = Date.now();
   const age = metrics.commandAgeSeconds.labels({ stage });
-  for (const m of messages) age.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
+  for (const m of messages) age.observe(Math.max(0, now - m.timestampMs) / 1000);
 }
 
 export interface WriterDeps {

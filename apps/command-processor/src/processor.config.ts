@@ -16,7 +16,8 @@ export function processorConfig(source: EnvSource) {
       maxCommandsPerTransaction: env.int('PROCESSOR_MAX_COMMANDS_PER_TRANSACTION', 500, { min: 1, max: 5000 }),
       // A partition's next transaction starts at least this long after its previous one ended (ADR 0046).
       transactionLingerMs: env.int('PROCESSOR_TRANSACTION_LINGER_MS', 40, { min: 0, max: 1000 }),
-      // Fetched commands waiting for their partition's transaction; the fetch loop waits beyond it (ADR 0046).
+      // Fetched commands waiting for their transaction, per owned partition but counted over all of them:
+      // the fetch loop waits beyond it (ADR 0046, 0055).
       maxQueuedCommands: env.int('PROCESSOR_MAX_QUEUED_COMMANDS', 5000, { min: 1 }),
       sessionTimeoutMs: env.int('PROCESSOR_SESSION_TIMEOUT_MS', 30_000, { min: 6000 }),
       // Fault injection for the tests: this many transactions fail just before their commit (and are aborted).

@@ -12,7 +12,7 @@ describe('GroupConsumer (real broker)', () => {
   const running: GroupConsumer[] = [];
 
   beforeAll(async () => {
-    topics = await createTestTopics(kafka, ['split', 'committed', 'slow', 'range', 'mixed'], 4);
+    topics = await createTestTopics(kafka, ['split', 'committed', 'slow', 'range', 'mixed', 'offsets'], 4);
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((c) => c.stop()));
@@ -155,6 +155,35 @@ describe('GroupConsumer (real broker)', () => {
     expect(m.generations).toHaveLength(1);
     expect(m.batches[1]!.records.map((r) => r.value?.toString())).toEqual(['after']);
   }, 30_000);
+
+  it("reads the group's committed offsets: a committed transaction's, none where nothing was, never an open one's", async () => {
+    const topic = topics.topics[5]!;
+    const groupId = uniqueName('offsets');
+    const m = member(topic, groupId);
+    await m.consumer.start();
+    const commit = async (partition: number, offset: bigint, end: 'commit' | 'abort' | 'open') => {
+      const producer = await TransactionalProducer.fence(config, { transactionalId: uniqueName('offsets') });
+      const tx = await producer.transaction();
+      await tx.sendOffsets(groupId, topic, partition, offset);
+      if (end === 'commit') await tx.commit();
+      if (end === 'abort') await tx.abort();
+      return producer;
+    };
+    await (await commit(0, 42n, 'commit')).disconnect();
+    await (await commit(1, 7n, 'abort')).disconnect();
+    const open = await commit(2, 9n, 'open');
+    try {
+      const offsets = await m.consumer.committedOffsets([0, 1, 2, 3]);
+      expect([...offsets]).toEqual([
+        [0, 42n],
+        [1, null],
+        [2, null],
+        [3, null],
+      ]);
+    } finally {
+      await open.disconnect();
+    }
+  });
 
   it('reports a position the log does not hold, and stops fetching that partition', async () => {
     const topic = topics.topics[3]!;

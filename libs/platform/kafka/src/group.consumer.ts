@@ -1,9 +1,10 @@
 // A consumer-group member that reads one topic read_committed with Fetch
-// requests of its own (ADR 0052), for a consumer that keeps its positions
-// outside Kafka (the projector keeps them in PostgreSQL, ADR 0015). The
-// membership (group.membership.ts) says which partitions are this member's;
-// the owner of the consumer then says, with seek(), where each one starts,
-// and only sought partitions are fetched. Records are decoded straight from
+// requests of its own (ADR 0052). The membership (group.membership.ts) says
+// which partitions are this member's; the owner of the consumer then says,
+// with seek(), where each one starts, and only sought partitions are
+// fetched. The owner takes those positions from outside Kafka (the projector
+// keeps them in PostgreSQL, ADR 0015) or from the group's committed offsets
+// (`committedOffsets`: the command processor, ADR 0055). Records are decoded straight from
 // the fetched bytes (record-batch.ts) and handed out per partition, in
 // order; the next fetch is on its way while they are handed out, and a
 // hand-out that waits (backpressure) holds its leader's fetching, never the
@@ -118,6 +119,11 @@ export class GroupConsumer {
 
   generation(): Generation | null {
     return this.membership.generation();
+  }
+
+  /** The group's committed offsets (`null`: none); for a consumer whose positions are the group's. */
+  committedOffsets(partitions: readonly number[]): Promise<Map<number, bigint | null>> {
+    return this.membership.committedOffsets(partitions);
   }
 
   /** Informational offsets (the positions that count live elsewhere). */

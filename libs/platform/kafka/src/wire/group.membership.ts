@@ -13,16 +13,19 @@ import {
   JOIN_GROUP,
   LEAVE_GROUP,
   OFFSET_COMMIT,
+  OFFSET_FETCH,
   SYNC_GROUP,
   assignRoundRobin,
   decodeJoinGroup,
   decodeOffsetCommit,
+  decodeOffsetFetch,
   decodeSyncGroup,
   decodeThrottledError,
   encodeHeartbeat,
   encodeJoinGroup,
   encodeLeaveGroup,
   encodeOffsetCommit,
+  encodeOffsetFetch,
   encodeSyncGroup,
   type Membership,
 } from './group.protocol.js';
@@ -112,6 +115,28 @@ export class GroupMembership {
     );
     const code = decodeOffsetCommit(body);
     if (code !== 0) throw new KafkaProtocolError('offset commit', code, this.options.groupId);
+  }
+
+  /**
+   * The group's committed offsets of `partitions` (`null`: none committed).
+   * Offsets of a transaction still open are not among them: a consumer that
+   * commits in transactions fences their producers first.
+   */
+  async committedOffsets(partitions: readonly number[]): Promise<Map<number, bigint | null>> {
+    const { groupId, topic } = this.options;
+    const coordinator = this.coordinator ?? (await this.cluster.coordinator(groupId, GROUP_COORDINATOR));
+    const body = await this.cluster.request(coordinator, OFFSET_FETCH, encodeOffsetFetch(groupId, topic, partitions));
+    const fetched = decodeOffsetFetch(body, topic);
+    if (fetched.errorCode !== 0) throw new KafkaProtocolError('offset fetch', fetched.errorCode, groupId);
+    const offsets = new Map<number, bigint | null>();
+    for (const partition of partitions) {
+      const answer = fetched.offsets.get(partition);
+      if (answer === undefined) throw new Error(`offset fetch: no answer for ${topic}:${partition}`);
+      if (answer.errorCode !== 0)
+        throw new KafkaProtocolError('offset fetch', answer.errorCode, `${topic}:${partition}`);
+      offsets.set(partition, answer.offset);
+    }
+    return offsets;
   }
 
   /** Leaves the group (its partitions go to the others at once) and closes the connections. */

@@ -1,6 +1,6 @@
 // The classic consumer-group protocol, in its last non-flexible versions
 // (Kafka 4 serves them all): JoinGroup v5, SyncGroup v3, Heartbeat v3,
-// LeaveGroup v3 and OffsetCommit v7, with the consumer protocol's
+// LeaveGroup v3, OffsetCommit v7 and OffsetFetch v5, with the consumer protocol's
 // subscription and assignment (version 0) inside. The group consumer
 // (group.consumer.ts, ADR 0052) sends them; nothing here keeps state.
 import { RequestWriter, ResponseReader } from './protocol.codec.js';
@@ -11,6 +11,7 @@ export const HEARTBEAT: Api = { key: 12, version: 3 };
 export const LEAVE_GROUP: Api = { key: 13, version: 3 };
 export const SYNC_GROUP: Api = { key: 14, version: 3 };
 export const OFFSET_COMMIT: Api = { key: 8, version: 7 };
+export const OFFSET_FETCH: Api = { key: 9, version: 5 };
 
 /**
  * The assignor every member offers. kafkajs' consumers name theirs the same
@@ -171,6 +172,36 @@ export function decodeOffsetCommit(body: Buffer): number {
     });
   });
   return first;
+}
+
+export function encodeOffsetFetch(groupId: string, topic: string, partitions: readonly number[]): Buffer {
+  const w = new RequestWriter().string(groupId).int32(1).string(topic).int32(partitions.length);
+  for (const partition of partitions) w.int32(partition);
+  return w.done();
+}
+
+/** A group's committed offsets, by partition; `null` where the group has none. */
+export interface FetchedOffsets {
+  readonly errorCode: number;
+  readonly offsets: Map<number, { readonly offset: bigint | null; readonly errorCode: number }>;
+}
+
+export function decodeOffsetFetch(body: Buffer, topic: string): FetchedOffsets {
+  const r = new ResponseReader(body);
+  r.int32(); // throttle time
+  const offsets = new Map<number, { offset: bigint | null; errorCode: number }>();
+  r.array(() => {
+    const name = r.string();
+    r.array(() => {
+      const partition = r.int32();
+      const offset = r.int64();
+      r.int32(); // committed leader epoch
+      r.nullableString(); // metadata
+      const errorCode = r.int16();
+      if (name === topic) offsets.set(partition, { offset: offset < 0n ? null : offset, errorCode });
+    });
+  });
+  return { errorCode: r.int16(), offsets };
 }
 
 /**
