@@ -19,6 +19,7 @@ import type { Logger } from '@tasklog/platform/observability';
 import type { LogRecord } from '@tasklog/platform/kafka';
 import type { ProcessorMetrics } from './processor.metrics.js';
 import { SOURCE } from './snapshot.writer.js';
+import { nowIso } from './clock.js';
 import { uuidv7 } from './uuid-v7.js';
 
 interface Answer {
@@ -56,7 +57,7 @@ export class DecidedBatch {
   }
 
   results(): KafkaRecord[] {
-    const time = new Date().toISOString();
+    const time = nowIso();
     return this.answers.map((a) =>
       commandResultRecord(a.result, {
         source: SOURCE,
@@ -128,7 +129,7 @@ async function decideOne(
   const recorded = recordEvents<TaskEvent>(decision.events, {
     command: command.metadata,
     versionBefore: before.version,
-    recordedAt: new Date().toISOString(),
+    recordedAt: nowIso(),
     newEventId: () => uuidv7(),
   });
   for (const r of recorded) {

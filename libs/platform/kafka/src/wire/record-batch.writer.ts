@@ -59,13 +59,13 @@ export function measureRecords(records: readonly BatchRecord[]): {
   let total = HEADER_BYTES;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    const keyLength = Buffer.byteLength(r.key, 'utf8');
+    const keyLength = textBytes(r.key);
     // attributes, timestamp delta (always 0), offset delta, key, value
     let body = 2 + varintBytes(i) + varintBytes(keyLength) + keyLength + varintBytes(r.value.length) + r.value.length;
     let count = 0;
     for (const name in r.headers) {
       const n = nameBytes(name).length;
-      const v = Buffer.byteLength(r.headers[name]!, 'utf8');
+      const v = textBytes(r.headers[name]!);
       body += varintBytes(n) + n + varintBytes(v) + v;
       count++;
     }
@@ -123,11 +123,29 @@ export function encodeRecordBatch(
   return out;
 }
 
-/** A length-prefixed UTF-8 string: the length is known only after writing, so it is measured first. */
+/**
+ * Most keys and header values are short ASCII text (ids, types, instants):
+ * those are measured and copied in JavaScript, without a call into Node's
+ * UTF-8 encoder for each. Text is ASCII exactly when its UTF-8 length
+ * equals its length.
+ */
+const SHORT_TEXT = 64;
+
+/** The UTF-8 length of `text`. */
+function textBytes(text: string): number {
+  const length = text.length;
+  if (length > SHORT_TEXT) return Buffer.byteLength(text, 'utf8');
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) > 0x7f) return Buffer.byteLength(text, 'utf8');
+  return length;
+}
+
+/** A length-prefixed UTF-8 string. */
 function writeText(out: Buffer, offset: number, text: string): number {
-  const length = Buffer.byteLength(text, 'utf8');
+  const length = textBytes(text);
   offset = writeVarint(out, offset, length);
-  return offset + out.write(text, offset, 'utf8');
+  if (length !== text.length || length > SHORT_TEXT) return offset + out.write(text, offset, 'utf8');
+  for (let i = 0; i < length; i++) out[offset + i] = text.charCodeAt(i);
+  return offset + length;
 }
 
 function writeInt64(out: Buffer, offset: number, value: number): void {
