@@ -341,6 +341,10 @@ export class CommandsConsumer {
     this.pump(pipeline);
     const bound = this.config.maxQueuedCommands * this.pipelines.size;
     while (pipeline.current() && this.queued() > bound) await pipeline.room.taken(1_000);
+    // One turn of the event loop before the next partition is decoded and
+    // handed out: the answers to the transactions just started are read
+    // meanwhile, instead of after a whole fetch (up to MAX_FETCH_BYTES).
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   private queued(): number {
