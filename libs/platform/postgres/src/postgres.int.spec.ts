@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase } from '../../../testing/src/infra.js';
 import { migrate } from './orm.factory.js';
+import { namedStatement, sqlPool } from './read-model/sql-client.js';
 
 describe('PostgreSQL through MikroORM (real, local)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -52,5 +53,29 @@ describe('PostgreSQL through MikroORM (real, local)', () => {
       .getConnection()
       .execute('select next_offset from projection_offsets where projection = ? order by partition', ['smoke']);
     expect(rows).toEqual([{ next_offset: '7' }]);
+  });
+
+  it('prepares a named statement once per connection, and follows a table swapped under it by renames', async () => {
+    const client = await (await sqlPool(db.orm)).connect();
+    const table = `"${db.schema}".named_probe`;
+    const lookup = (id: number) =>
+      client.query<{ label: string }>(namedStatement(`select label from ${table} where id = $1`, [id]));
+    try {
+      await client.query(`create table ${table} (id int primary key, label text)`);
+      await client.query(`insert into ${table} values (1, 'old'), (2, 'two')`);
+      // Enough executions for PostgreSQL to settle on a generic plan.
+      for (let i = 0; i < 8; i++) expect((await lookup(1 + (i % 2))).rows[0]?.label).toBe(i % 2 === 0 ? 'old' : 'two');
+      const prepared = await client.query<{ count: number }>(
+        `select count(*)::int as count from pg_prepared_statements where statement like '%named_probe%'`,
+      );
+      expect(prepared.rows[0]?.count).toBe(1);
+      // A projection swap (ADR 0021) renames tables: the statement must read the new one.
+      await client.query(`alter table ${table} rename to named_probe_old`);
+      await client.query(`create table ${table} (id int primary key, label text)`);
+      await client.query(`insert into ${table} values (1, 'new')`);
+      expect((await lookup(1)).rows[0]?.label).toBe('new');
+    } finally {
+      client.release();
+    }
   });
 });

@@ -10,7 +10,7 @@ import {
   type TaskStatus,
 } from '@tasklog/domain';
 import { statusColumn, type ReadModelTables } from './read-model.tables.js';
-import type { SqlClient } from './sql-client.js';
+import { namedStatement, type SqlClient } from './sql-client.js';
 import { isoOf, taskRowColumns, type TaskRow } from './task-row.codec.js';
 
 export async function findTask(
@@ -19,8 +19,7 @@ export async function findTask(
   taskId: string,
 ): Promise<TaskRow | undefined> {
   const { rows } = await client.query<TaskRow>(
-    `select ${taskRowColumns()} from ${tables.taskView} where task_id = $1`,
-    [taskId],
+    namedStatement(`select ${taskRowColumns()} from ${tables.taskView} where task_id = $1`, [taskId]),
   );
   return rows[0];
 }
