@@ -4,11 +4,11 @@
 // with seek(), where each one starts, and only sought partitions are
 // fetched. The owner takes those positions from outside Kafka (the projector
 // keeps them in PostgreSQL, ADR 0015) or from the group's committed offsets
-// (`committedOffsets`: the command processor, ADR 0055). Records are decoded straight from
-// the fetched bytes (record-batch.ts) and handed out per partition, in
-// order; the next fetch is on its way while they are handed out, and a
-// hand-out that waits (backpressure) holds its leader's fetching, never the
-// heartbeats. A new assignment, a seek or a failure ends the fetches in
+// (`committedOffsets`: the command processor, ADR 0055). Records are decoded
+// straight from the fetched bytes (record-batch.ts) and handed out per
+// partition, in order; the next fetch is on its way while they are handed
+// out, and a hand-out that waits (backpressure) holds its leader's fetching,
+// never the heartbeats. A new assignment, a seek or a failure ends the fetches in
 // flight; reading starts again from what was handed out, never past it.
 import { BrokerCluster, KafkaProtocolError } from './wire/broker-cluster.js';
 import {

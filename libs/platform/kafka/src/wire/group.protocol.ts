@@ -1,7 +1,7 @@
 // The classic consumer-group protocol, in its last non-flexible versions
 // (Kafka 4 serves them all): JoinGroup v5, SyncGroup v3, Heartbeat v3,
-// LeaveGroup v3, OffsetCommit v7 and OffsetFetch v5, with the consumer protocol's
-// subscription and assignment (version 0) inside. The group consumer
+// LeaveGroup v3, OffsetCommit v7 and OffsetFetch v5, with the consumer
+// protocol's subscription and assignment (version 0) inside. The group consumer
 // (group.consumer.ts, ADR 0052) sends them; nothing here keeps state.
 import { RequestWriter, ResponseReader } from './protocol.codec.js';
 import type { Api } from './producer.protocol.js';
