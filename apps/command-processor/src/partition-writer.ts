@@ -35,7 +35,11 @@ export class PartitionWriter {
   static fence(partition: number, config: ProcessorConfig): Promise<TransactionalProducer> {
     return TransactionalProducer.fence(
       { ...config.kafka, clientId: `${config.kafka.clientId}-writer-${partition}` },
-      { transactionalId: `${config.transactionalIdPrefix}${partition}`, transactionTimeoutMs: 30_000 },
+      {
+        transactionalId: `${config.transactionalIdPrefix}${partition}`,
+        transactionTimeoutMs: 30_000,
+        transactionVersion: config.transactionProtocol === 'auto' ? 'auto' : config.transactionProtocol === '2' ? 2 : 1,
+      },
     );
   }
 

@@ -20,6 +20,8 @@ export function processorConfig(source: EnvSource) {
       // the fetch loop waits beyond it (ADR 0046, 0055).
       maxQueuedCommands: env.int('PROCESSOR_MAX_QUEUED_COMMANDS', 5000, { min: 1 }),
       sessionTimeoutMs: env.int('PROCESSOR_SESSION_TIMEOUT_MS', 30_000, { min: 6000 }),
+      // The Kafka transaction protocol (ADR 0057): 2 where the broker has finalized transaction.version 2.
+      transactionProtocol: env.oneOf('PROCESSOR_TRANSACTION_PROTOCOL', ['auto', '1', '2'], 'auto'),
       // Fault injection for the tests: this many transactions fail just before their commit (and are aborted).
       faultFailTransactions: env.int('PROCESSOR_FAULT_FAIL_TRANSACTIONS', 0, { min: 0 }),
       port: env.int('PROCESSOR_PORT', 3001, { min: 0, max: 65535 }),

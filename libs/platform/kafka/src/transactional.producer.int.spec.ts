@@ -3,16 +3,29 @@ import { createTestTopics, testKafka, testKafkaConfig, uniqueName } from '../../
 import type kafkajs from 'kafkajs';
 import { TransactionalProducer, type OutgoingRecord } from './transactional.producer.js';
 
-// The producer speaks the transaction protocol itself (ADR 0051): checked
-// here against the real broker, read back with kafkajs.
-describe('TransactionalProducer (real broker)', () => {
+// The producer speaks the transaction protocol itself (ADR 0051), in both
+// versions (ADR 0057): checked here against the real broker, read back with
+// kafkajs.
+describe('TransactionalProducer: the protocol version (real broker)', () => {
+  it('speaks the transaction protocol v2 where the broker has finalized it (Kafka 4.1 here)', async () => {
+    const producer = await TransactionalProducer.fence(testKafkaConfig(), { transactionalId: uniqueName('auto') });
+    try {
+      expect(producer.transactionVersion).toBe(2);
+    } finally {
+      await producer.disconnect();
+    }
+  });
+});
+
+describe.each([2, 1] as const)('TransactionalProducer, transaction protocol v%s (real broker)', (version) => {
   const kafka = testKafka();
   const config = testKafkaConfig();
   let topics: Awaited<ReturnType<typeof createTestTopics>>;
-  const fence = (transactionalId: string) => TransactionalProducer.fence(config, { transactionalId });
+  const fence = (transactionalId: string) =>
+    TransactionalProducer.fence(config, { transactionalId, transactionVersion: version });
 
   beforeAll(async () => {
-    topics = await createTestTopics(kafka, ['visible', 'offsets', 'fenced', 'large'], 3);
+    topics = await createTestTopics(kafka, ['visible', 'offsets', 'fenced', 'large', 'series'], 3);
   });
   afterAll(async () => {
     await topics.drop();
@@ -156,5 +169,37 @@ describe('TransactionalProducer (real broker)', () => {
     expect(sent).toEqual({ topic, partition: 0, offset: 0n });
     expect(read.map((r) => Number(r.value.split(':')[0]))).toEqual(records.map((_, i) => i));
     expect(read.map((r) => r.offset)).toEqual(records.map((_, i) => BigInt(i)));
+  });
+
+  it('runs transactions back to back on one producer: offsets contiguous, aborted ones invisible, v2 bumping the epoch each time', async () => {
+    const topic = topics.topics[4]!;
+    const groupId = uniqueName('series-group');
+    const producer = await fence(uniqueName('series'));
+    const epochs = [producer.identity.epoch];
+    const bases: bigint[] = [];
+    for (let i = 0; i < 6; i++) {
+      const tx = await producer.transaction();
+      const [sent] = await tx.sendAll([{ topic, records: [record('s', `${i}-a`, 1), record('s', `${i}-b`, 1)] }]);
+      await tx.sendOffsets(groupId, topic, 0, BigInt(i + 1));
+      if (i % 3 === 2) await tx.abort();
+      else await tx.commit();
+      bases.push(sent!.offset);
+      epochs.push(producer.identity.epoch);
+    }
+    await producer.disconnect();
+    // Each transaction takes its two records and one marker.
+    expect(bases).toEqual([0n, 3n, 6n, 9n, 12n, 15n]);
+    const expectedEpochs = epochs.map((_, i) => epochs[0]! + (version === 2 ? i : 0));
+    expect(epochs).toEqual(expectedEpochs);
+    const read = await readAll(topic, 8);
+    expect(read.map((r) => r.value)).toEqual(['0-a', '0-b', '1-a', '1-b', '3-a', '3-b', '4-a', '4-b']);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [fetched] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      expect(fetched!.partitions.find((p) => p.partition === 0)?.offset).toBe('5');
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -6,13 +6,21 @@
 import type { KafkaConfig } from '@tasklog/platform/config';
 import { BrokerCluster, KafkaProtocolError } from './wire/broker-cluster.js';
 import {
+  API_VERSIONS,
+  decodeApiVersions,
   decodeInitProducerId,
+  encodeApiVersions,
   encodeInitProducerId,
+  END_TXN_V2,
   INIT_PRODUCER_ID,
+  PRODUCE_V2,
   TRANSACTION_COORDINATOR,
+  TXN_OFFSET_COMMIT_V2,
   type ProducerIdentity,
 } from './wire/producer.protocol.js';
-import { partitionKey, ProducerSession } from './wire/producer.session.js';
+import { partitionKey, ProducerSession, type TransactionVersion } from './wire/producer.session.js';
+
+export type { TransactionVersion };
 
 /** A record as the codecs of @tasklog/contracts build it. */
 export interface OutgoingRecord {
@@ -29,6 +37,12 @@ export interface TransactionalProducerOptions {
   readonly transactionTimeoutMs?: number;
   /** How long `fence()` retries a coordinator that is not available yet (default 60 s). */
   readonly fenceTimeoutMs?: number;
+  /**
+   * The transaction protocol (ADR 0057): 2 where the broker has finalized
+   * `transaction.version` 2 and serves its requests, else 1 (`auto`, the
+   * default); or one of them, for tests.
+   */
+  readonly transactionVersion?: TransactionVersion | 'auto';
 }
 
 /** The base offset a send got in one partition. */
@@ -129,10 +143,9 @@ export class KafkaTransaction {
         if (this.partitions.has(partitionKey(topic, partition))) continue;
         joining.set(topic, [...(joining.get(topic) ?? []), partition]);
       }
-      if (joining.size > 0) {
-        await this.session.addPartitions(joining);
-        for (const [topic, indexes] of joining) for (const p of indexes) this.partitions.add(partitionKey(topic, p));
-      }
+      // Protocol v2: the produce request adds its partitions itself (they count as touched from now on).
+      if (joining.size > 0 && this.session.transactionVersion === 1) await this.session.addPartitions(joining);
+      for (const [topic, indexes] of joining) for (const p of indexes) this.partitions.add(partitionKey(topic, p));
       return this.session.produce([...byPartition.values()]);
     });
   }
@@ -147,7 +160,8 @@ export class KafkaTransaction {
     return attempt('add offsets to the transaction', async () => {
       this.checkOpen();
       if (!this.groups.has(groupId)) {
-        await this.session.addOffsets(groupId);
+        // Protocol v2: the offset commit adds the group itself.
+        if (this.session.transactionVersion === 1) await this.session.addOffsets(groupId);
         this.groups.add(groupId);
       }
       await this.session.commitOffsets(groupId, [{ topic, partition, offset: nextOffset }]);
@@ -223,7 +237,8 @@ export class TransactionalProducer {
       const { errorCode, producerId, epoch } = decodeInitProducerId(body);
       if (errorCode !== 0) throw new KafkaProtocolError('init producer id', errorCode, options.transactionalId);
       const id = { transactionalId: options.transactionalId, producerId, epoch };
-      return new TransactionalProducer(new ProducerSession(cluster, id, coordinator, timeoutMs));
+      const version = await transactionVersionOf(cluster, coordinator, options.transactionVersion ?? 'auto');
+      return new TransactionalProducer(new ProducerSession(cluster, id, coordinator, timeoutMs, version));
     } catch (error) {
       cluster.close();
       throw wrap('fence', error);
@@ -241,12 +256,35 @@ export class TransactionalProducer {
     });
   }
 
-  /** The producer id and epoch the broker gave this owner of the transactional id. */
+  /** The producer id and epoch the broker gave this owner of the transactional id (of the current transaction). */
   get identity(): ProducerIdentity {
     return this.session.id;
+  }
+
+  get transactionVersion(): TransactionVersion {
+    return this.session.transactionVersion;
   }
 
   async disconnect(): Promise<void> {
     this.session.cluster.close();
   }
+}
+
+/**
+ * Version 2 of the transaction protocol when the coordinator's broker has
+ * finalized `transaction.version` 2 (Kafka 4 does on a new cluster) and
+ * serves the request versions it needs; version 1 otherwise.
+ */
+async function transactionVersionOf(
+  cluster: BrokerCluster,
+  coordinator: number,
+  wanted: TransactionVersion | 'auto',
+): Promise<TransactionVersion> {
+  if (wanted !== 'auto') return wanted;
+  const versions = decodeApiVersions(await cluster.request(coordinator, API_VERSIONS, encodeApiVersions()));
+  if (versions.errorCode !== 0) return 1;
+  const serves = [PRODUCE_V2, TXN_OFFSET_COMMIT_V2, END_TXN_V2].every(
+    (api) => (versions.maxVersions.get(api.key) ?? -1) >= api.version,
+  );
+  return serves && (versions.features.get('transaction.version') ?? 0) >= 2 ? 2 : 1;
 }

@@ -47,7 +47,7 @@ export class BrokerCluster {
   /** Sends a request to a broker node; answers the response body. */
   async request(nodeId: number, api: Api, body: Buffer, timeoutMs = this.options.requestTimeoutMs): Promise<Buffer> {
     const connection = await this.connection(nodeId);
-    return connection.request(api.key, api.version, body, timeoutMs);
+    return connection.request(api.key, api.version, body, timeoutMs, api.flexible === true);
   }
 
   /** The node leading a partition (from metadata, looked up once per topic). */

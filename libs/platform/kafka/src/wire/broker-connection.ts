@@ -1,14 +1,21 @@
 // One plaintext connection to one Kafka broker for the range reader's own
 // Fetch requests (ADR 0042): size-prefixed frames, request header v1,
-// response header v0, requests matched by correlation id. Nothing here knows
-// what a request means.
+// response header v0, requests matched by correlation id; for the flexible
+// versions (ADR 0057) request header v2 and response header v1, which add
+// (empty, or skipped) tagged fields. Nothing here knows what a request means.
 import { connect, type Socket } from 'node:net';
+import { ResponseReader } from './protocol.codec.js';
+
+/** ApiVersions answers with response header v0 whatever its version (KIP-511). */
+const API_VERSIONS_KEY = 18;
 
 export class BrokerConnectionError extends Error {
   override readonly name = 'BrokerConnectionError';
 }
 
 interface Pending {
+  /** The response header holds tagged fields to skip. */
+  readonly taggedHeader: boolean;
   readonly resolve: (body: Buffer) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
@@ -51,23 +58,26 @@ export class BrokerConnection {
     });
   }
 
-  /** Sends one request; answers the response body (after the correlation id). */
-  request(apiKey: number, apiVersion: number, body: Buffer, timeoutMs: number): Promise<Buffer> {
+  /** Sends one request; answers the response body (after the response header). */
+  request(apiKey: number, apiVersion: number, body: Buffer, timeoutMs: number, flexible = false): Promise<Buffer> {
     if (this.failure) return Promise.reject(this.failure);
     const correlationId = this.nextCorrelationId++;
-    const header = Buffer.allocUnsafe(14 + this.clientId.length);
-    header.writeInt32BE(10 + this.clientId.length + body.length, 0);
+    const tags = flexible ? 1 : 0;
+    const header = Buffer.allocUnsafe(14 + this.clientId.length + tags);
+    header.writeInt32BE(10 + tags + this.clientId.length + body.length, 0);
     header.writeInt16BE(apiKey, 4);
     header.writeInt16BE(apiVersion, 6);
     header.writeInt32BE(correlationId, 8);
     header.writeInt16BE(this.clientId.length, 12);
     this.clientId.copy(header, 14);
+    if (flexible) header[14 + this.clientId.length] = 0; // no tagged fields
+    const taggedHeader = flexible && apiKey !== API_VERSIONS_KEY;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         // A late answer would be matched to nothing; the connection is unusable.
         this.fail(new BrokerConnectionError(`${this.address}: no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(correlationId, { resolve, reject, timer });
+      this.pending.set(correlationId, { taggedHeader, resolve, reject, timer });
       this.socket.write(Buffer.concat([header, body]));
     });
   }
@@ -108,7 +118,14 @@ export class BrokerConnection {
     if (!pending) return;
     this.pending.delete(correlationId);
     clearTimeout(pending.timer);
-    pending.resolve(frame.subarray(4));
+    if (!pending.taggedHeader) return pending.resolve(frame.subarray(4));
+    const header = new ResponseReader(frame, 4);
+    try {
+      header.tags();
+    } catch (error) {
+      return pending.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    pending.resolve(frame.subarray(header.position));
   }
 
   private fail(error: Error): void {

@@ -8,6 +8,8 @@ import { RequestWriter, ResponseReader } from './protocol.codec.js';
 export interface Api {
   readonly key: number;
   readonly version: number;
+  /** A flexible version (KIP-482): request header v2, response header v1. */
+  readonly flexible?: boolean;
 }
 
 export const PRODUCE: Api = { key: 0, version: 7 };
@@ -18,6 +20,14 @@ export const ADD_PARTITIONS_TO_TXN: Api = { key: 24, version: 2 };
 export const ADD_OFFSETS_TO_TXN: Api = { key: 25, version: 2 };
 export const END_TXN: Api = { key: 26, version: 2 };
 export const TXN_OFFSET_COMMIT: Api = { key: 28, version: 2 };
+
+// The transaction protocol v2 (KIP-890 part 2, ADR 0057): a produce or an
+// offset commit adds its partition to the transaction itself, and each
+// EndTxn bumps the producer epoch. Flexible versions only.
+export const API_VERSIONS: Api = { key: 18, version: 3, flexible: true };
+export const PRODUCE_V2: Api = { key: 0, version: 12, flexible: true };
+export const TXN_OFFSET_COMMIT_V2: Api = { key: 28, version: 5, flexible: true };
+export const END_TXN_V2: Api = { key: 26, version: 5, flexible: true };
 
 export interface ProducerIdentity {
   readonly transactionalId: string;
@@ -210,6 +220,136 @@ function byTopicOf<T extends { readonly topic: string }>(items: readonly T[]): M
     else byTopic.set(item.topic, [item]);
   }
   return byTopic;
+}
+
+// ---- ApiVersions v3: what the broker serves, and its finalized features
+
+export interface BrokerVersions {
+  readonly errorCode: number;
+  /** The highest version of each API key. */
+  readonly maxVersions: ReadonlyMap<number, number>;
+  /** The finalized level of each feature (e.g. transaction.version). */
+  readonly features: ReadonlyMap<string, number>;
+}
+
+export const encodeApiVersions = (): Buffer =>
+  new RequestWriter().compactString('tasklog').compactString('1').tags().done();
+
+export function decodeApiVersions(body: Buffer): BrokerVersions {
+  const r = new ResponseReader(body);
+  const errorCode = r.int16();
+  const maxVersions = new Map<number, number>();
+  const features = new Map<string, number>();
+  if (errorCode !== 0) return { errorCode, maxVersions, features };
+  r.compactArray(() => {
+    const key = r.int16();
+    r.int16(); // min
+    maxVersions.set(key, r.int16());
+    r.tags();
+  });
+  r.int32(); // throttle
+  r.tags((tag, field) => {
+    if (tag !== 2) return; // FinalizedFeatures
+    field.compactArray(() => {
+      const name = field.compactString();
+      const max = field.int16();
+      field.int16(); // min
+      field.tags();
+      features.set(name, max);
+    });
+  });
+  return { errorCode, maxVersions, features };
+}
+
+// ---- Produce v12, TxnOffsetCommit v5, EndTxn v5 (the transaction protocol v2)
+
+export function encodeProduceV2(transactionalId: string, timeoutMs: number, batches: readonly ProducedBatch[]): Buffer {
+  const w = new RequestWriter().compactString(transactionalId).int16(-1).int32(timeoutMs);
+  w.compactArray([...byTopicOf(batches)], ([topic, partitions]) => {
+    w.compactString(topic);
+    w.compactArray(partitions, (b) => w.int32(b.partition).compactBytes(b.records).tags());
+    w.tags();
+  });
+  return w.tags().done();
+}
+
+export function decodeProduceV2(body: Buffer): ProducedPartition[] {
+  const r = new ResponseReader(body);
+  const answers = r
+    .compactArray(() => {
+      const topic = r.compactString();
+      const partitions = r.compactArray(() => {
+        const answer = { topic, partition: r.int32(), errorCode: r.int16(), baseOffset: r.int64() };
+        r.int64(); // log append time
+        r.int64(); // log start offset
+        r.compactArray(() => {
+          r.int32(); // batch index
+          r.compactNullableString(); // its error message
+          r.tags();
+        });
+        r.compactNullableString(); // error message
+        r.tags();
+        return answer;
+      });
+      r.tags();
+      return partitions;
+    })
+    .flat();
+  return answers;
+}
+
+export function encodeTxnOffsetCommitV2(
+  id: ProducerIdentity,
+  groupId: string,
+  offsets: readonly CommittedOffset[],
+): Buffer {
+  const w = new RequestWriter()
+    .compactString(id.transactionalId)
+    .compactString(groupId)
+    .int64(id.producerId)
+    .int16(id.epoch)
+    .int32(-1) // generation: the writer is fenced by its transactional id, not by the group
+    .compactString('') // member id
+    .compactString(null); // group instance id
+  w.compactArray([...byTopicOf(offsets)], ([topic, partitions]) => {
+    w.compactString(topic);
+    w.compactArray(partitions, (p) => w.int32(p.partition).int64(p.offset).int32(-1).compactString(null).tags());
+    w.tags();
+  });
+  return w.tags().done();
+}
+
+export function decodePartitionErrorsV2(body: Buffer): PartitionError[] {
+  const r = new ResponseReader(body);
+  r.int32(); // throttle
+  return r
+    .compactArray(() => {
+      const topic = r.compactString();
+      const partitions = r.compactArray(() => {
+        const answer = { topic, partition: r.int32(), errorCode: r.int16() };
+        r.tags();
+        return answer;
+      });
+      r.tags();
+      return partitions;
+    })
+    .flat();
+}
+
+export const encodeEndTxnV2 = (id: ProducerIdentity, committed: boolean): Buffer =>
+  new RequestWriter()
+    .compactString(id.transactionalId)
+    .int64(id.producerId)
+    .int16(id.epoch)
+    .bool(committed)
+    .tags()
+    .done();
+
+/** EndTxn v5 answers the producer id and epoch of the next transaction (bumped by this one). */
+export function decodeEndTxnV2(body: Buffer): { errorCode: number; producerId: bigint; epoch: number } {
+  const r = new ResponseReader(body);
+  r.int32(); // throttle
+  return { errorCode: r.int16(), producerId: r.int64(), epoch: r.int16() };
 }
 
 // ---- Error codes

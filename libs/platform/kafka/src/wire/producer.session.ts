@@ -7,19 +7,31 @@ import { partitionForKey } from './murmur2.partitioner.js';
 import {
   ADD_OFFSETS_TO_TXN,
   ADD_PARTITIONS_TO_TXN,
+  decodeEndTxnV2,
   decodeErrorCode,
   decodePartitionErrors,
+  decodePartitionErrorsV2,
   decodeProduce,
+  decodeProduceV2,
   encodeAddOffsets,
   encodeAddPartitions,
   encodeEndTxn,
+  encodeEndTxnV2,
   encodeProduce,
+  encodeProduceV2,
   encodeTxnOffsetCommit,
+  encodeTxnOffsetCommitV2,
   END_TXN,
+  END_TXN_V2,
+  errorName,
   GROUP_COORDINATOR,
   PRODUCE,
+  PRODUCE_V2,
   TXN_OFFSET_COMMIT,
+  TXN_OFFSET_COMMIT_V2,
+  type ProducedPartition,
   type CommittedOffset,
+  type PartitionError,
   type ProducedBatch,
   type ProducerIdentity,
 } from './producer.protocol.js';
@@ -45,6 +57,14 @@ export interface PartitionRecords {
 /** Answers to adding partitions, offsets or ending a transaction that mean "not yet": nothing happened. */
 const NOT_YET = new Set(['CONCURRENT_TRANSACTIONS', 'COORDINATOR_LOAD_IN_PROGRESS']);
 
+/**
+ * The transaction protocol in use (ADR 0057). 1: partitions and groups join
+ * a transaction through AddPartitionsToTxn and AddOffsetsToTxn. 2 (KIP-890
+ * part 2): a produce or an offset commit joins them itself, and every
+ * EndTxn bumps the epoch the next transaction is written with.
+ */
+export type TransactionVersion = 1 | 2;
+
 const MAX_BATCH_BYTES = 1024 * 1024;
 
 export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -60,10 +80,16 @@ export class ProducerSession {
 
   constructor(
     readonly cluster: BrokerCluster,
-    readonly id: ProducerIdentity,
+    private identity: ProducerIdentity,
     private readonly coordinator: number,
     private readonly timeoutMs: number,
+    readonly transactionVersion: TransactionVersion = 1,
   ) {}
+
+  /** The producer id and the epoch of the current transaction. */
+  get id(): ProducerIdentity {
+    return this.identity;
+  }
 
   /** The records by partition, in order; a record without a partition goes where its key hashes to. */
   async partitioned(
@@ -112,24 +138,47 @@ export class ProducerSession {
       coordinator = await this.cluster.coordinator(groupId, GROUP_COORDINATOR);
       this.groupCoordinators.set(groupId, coordinator);
     }
-    const body = await this.cluster.request(
-      coordinator,
-      TXN_OFFSET_COMMIT,
-      encodeTxnOffsetCommit(this.id, groupId, offsets),
-    );
-    const failed = decodePartitionErrors(body).find((p) => p.errorCode !== 0);
-    if (failed)
-      throw new KafkaProtocolError(
-        'commit offsets',
-        failed.errorCode,
-        `${groupId} ${failed.topic}:${failed.partition}`,
+    const v2 = this.transactionVersion === 2;
+    let failed: PartitionError | undefined;
+    // v2: the commit adds the group to the transaction itself, and may hear "not yet" as adding it would.
+    await this.untilReady('commit offsets', async () => {
+      const body = await this.cluster.request(
+        coordinator,
+        v2 ? TXN_OFFSET_COMMIT_V2 : TXN_OFFSET_COMMIT,
+        v2 ? encodeTxnOffsetCommitV2(this.id, groupId, offsets) : encodeTxnOffsetCommit(this.id, groupId, offsets),
       );
+      failed = (v2 ? decodePartitionErrorsV2(body) : decodePartitionErrors(body)).find((p) => p.errorCode !== 0);
+      return failed?.errorCode ?? 0;
+    }).catch((error: unknown) => {
+      if (error instanceof KafkaProtocolError && failed)
+        throw new KafkaProtocolError(
+          'commit offsets',
+          failed.errorCode,
+          `${groupId} ${failed.topic}:${failed.partition}`,
+        );
+      throw error;
+    });
   }
 
   async endTransaction(committed: boolean): Promise<void> {
-    await this.untilReady(committed ? 'commit' : 'abort', async () =>
-      decodeErrorCode(await this.cluster.request(this.coordinator, END_TXN, encodeEndTxn(this.id, committed))),
-    );
+    if (this.transactionVersion === 1) {
+      await this.untilReady(committed ? 'commit' : 'abort', async () =>
+        decodeErrorCode(await this.cluster.request(this.coordinator, END_TXN, encodeEndTxn(this.id, committed))),
+      );
+      return;
+    }
+    await this.untilReady(committed ? 'commit' : 'abort', async () => {
+      const answer = decodeEndTxnV2(
+        await this.cluster.request(this.coordinator, END_TXN_V2, encodeEndTxnV2(this.id, committed)),
+      );
+      if (answer.errorCode === 0) {
+        // The next transaction is written with the bumped epoch (a new producer id when the epoch ran out),
+        // and its sequences start again at 0.
+        this.identity = { ...this.identity, producerId: answer.producerId, epoch: answer.epoch };
+        this.sequences.clear();
+      }
+      return answer.errorCode;
+    });
   }
 
   /** Encodes and sends the partitions' records, one produce request per leader; answers their base offsets. */
@@ -151,12 +200,7 @@ export class ProducerSession {
       [...requests].map(async ([leader, rounds]) => {
         const offsets: PartitionOffset[] = [];
         for (const [round, batches] of rounds.entries()) {
-          const body = await this.cluster.request(
-            leader,
-            PRODUCE,
-            encodeProduce(this.id.transactionalId, this.timeoutMs, batches),
-          );
-          for (const answer of decodeProduce(body)) {
+          for (const answer of await this.produceRound(leader, batches)) {
             if (answer.errorCode !== 0)
               throw new KafkaProtocolError('produce', answer.errorCode, `${answer.topic}:${answer.partition}`);
             if (round === 0)
@@ -169,6 +213,36 @@ export class ProducerSession {
     const failed = answers.find((a) => a.status === 'rejected');
     if (failed) throw failed.reason;
     return answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : []));
+  }
+
+  /**
+   * One produce request to a leader. With the transaction protocol v2 the
+   * leader adds each partition to the transaction first, and answers "not
+   * yet" while the previous transaction is still being completed: nothing
+   * of such a partition was written, so its batch is sent again (same
+   * sequence) after a short wait, within the request timeout.
+   */
+  private async produceRound(leader: number, batches: ProducedBatch[]): Promise<ProducedPartition[]> {
+    const v2 = this.transactionVersion === 2;
+    const deadline = Date.now() + this.timeoutMs;
+    const done: ProducedPartition[] = [];
+    for (let pending = batches, delay = 2; ; delay = Math.min(delay * 2, 100)) {
+      const body = await this.cluster.request(
+        leader,
+        v2 ? PRODUCE_V2 : PRODUCE,
+        (v2 ? encodeProduceV2 : encodeProduce)(this.id.transactionalId, this.timeoutMs, pending),
+      );
+      const answers = v2 ? decodeProduceV2(body) : decodeProduce(body);
+      const retry = new Set(
+        answers.filter((a) => v2 && NOT_YET.has(errorName(a.errorCode))).map((a) => partitionKey(a.topic, a.partition)),
+      );
+      done.push(...answers.filter((a) => !retry.has(partitionKey(a.topic, a.partition))));
+      if (retry.size === 0 || Date.now() + delay > deadline) {
+        return [...done, ...answers.filter((a) => retry.has(partitionKey(a.topic, a.partition)))];
+      }
+      pending = pending.filter((b) => retry.has(partitionKey(b.topic, b.partition)));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 
   private batchesOf(records: readonly SessionRecord[], topic: string, partition: number, timestamp: number): Buffer[] {
