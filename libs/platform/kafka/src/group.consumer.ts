@@ -55,6 +55,8 @@ export interface GroupConsumerHandlers {
 }
 
 const MAX_PARTITION_BYTES = 64 * 1024 * 1024;
+/** Per partition, in the first fetch after a start, a seek or a new assignment. */
+const FIRST_FETCH_BYTES = 256 * 1024;
 const NO_END = 2n ** 63n - 1n;
 
 /** Where a sought partition stands; a seek replaces the object, a hand-out moves its offset. */
@@ -187,14 +189,21 @@ export class GroupConsumer {
     if (epoch !== this.epoch) return; // changed during the leader lookups
     const { topic, maxWaitMs, maxBytes, requestTimeoutMs } = this.options;
     const fetchFrom = new Map(partitions.map((p) => [p, this.positions.get(p)!.offset]));
+    // The first fetch of a loop asks for little: its records are handed out
+    // sooner (a member taking over partitions with a backlog starts within
+    // tens of milliseconds, not after a fetch of maxBytes), while the next
+    // fetch, already on its way, asks for the full size.
+    let first = true;
     const fetch = () => {
+      const bytesOf = (p: number) => (first ? Math.min(this.bytesOf(p), FIRST_FETCH_BYTES) : this.bytesOf(p));
       const request = encodeFetchRequest({
         maxWaitMs,
         maxBytes,
         topics: new Map([
-          [topic, partitions.map((p) => ({ partition: p, offset: fetchFrom.get(p)!, maxBytes: this.bytesOf(p) }))],
+          [topic, partitions.map((p) => ({ partition: p, offset: fetchFrom.get(p)!, maxBytes: bytesOf(p) }))],
         ]),
       });
+      first = false;
       const response = this.cluster
         .request(node, { key: FETCH_API_KEY, version: FETCH_API_VERSION }, request, requestTimeoutMs + maxWaitMs)
         .then(decodeFetchResponse);
@@ -202,7 +211,7 @@ export class GroupConsumer {
       return response;
     };
     let inFlight = fetch();
-    while (epoch === this.epoch) {
+    for (let answered = 0; epoch === this.epoch; answered++) {
       const response = await inFlight;
       if (epoch !== this.epoch) return;
       if (response.errorCode !== 0) throw new KafkaProtocolError('fetch', response.errorCode, topic);
@@ -213,8 +222,8 @@ export class GroupConsumer {
         if (part.errorCode !== 0) throw new KafkaProtocolError('fetch', part.errorCode, `${topic}:${part.partition}`);
         const batches = scanBatches(part.records);
         if (batches.length > 0) fetchFrom.set(part.partition, batches[batches.length - 1]!.nextOffset);
-        // Bytes but no whole batch: a batch larger than the partition's share.
-        else if (part.records.length > 0) this.grow(part.partition);
+        // Bytes but no whole batch: a batch larger than the partition's share (not the first fetch's small one).
+        else if (part.records.length > 0 && answered > 0) this.grow(part.partition);
         if (batches.length > 0) fetched.push({ part, batches });
       }
       inFlight = fetch();
