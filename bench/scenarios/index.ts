@@ -1,6 +1,7 @@
 import type { BenchScenario } from '../bench.harness.js';
 import { kafkaProducerBench } from './kafka-producer.bench.js';
 import { kafkaClientsBench } from './kafka-clients.bench.js';
+import { kafkaTransactionsBench } from './kafka-transactions.bench.js';
 import { commandProcessorBench } from './command-processor.bench.js';
 import { httpCommandsBench } from './http-commands.bench.js';
 import { rebuildBench } from './rebuild.bench.js';
@@ -11,6 +12,7 @@ import { queryBench } from './query.bench.js';
 export const scenarios: readonly BenchScenario[] = [
   kafkaProducerBench,
   kafkaClientsBench,
+  kafkaTransactionsBench,
   commandProcessorBench,
   httpCommandsBench,
   projectorBench,
