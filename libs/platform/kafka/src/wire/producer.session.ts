@@ -31,7 +31,6 @@ import {
   TXN_OFFSET_COMMIT_V2,
   type ProducedPartition,
   type CommittedOffset,
-  type PartitionError,
   type ProducedBatch,
   type ProducerIdentity,
 } from './producer.protocol.js';
@@ -139,25 +138,24 @@ export class ProducerSession {
       this.groupCoordinators.set(groupId, coordinator);
     }
     const v2 = this.transactionVersion === 2;
-    let failed: PartitionError | undefined;
+    let where = groupId;
     // v2: the commit adds the group to the transaction itself, and may hear "not yet" as adding it would.
-    await this.untilReady('commit offsets', async () => {
-      const body = await this.cluster.request(
-        coordinator,
-        v2 ? TXN_OFFSET_COMMIT_V2 : TXN_OFFSET_COMMIT,
-        v2 ? encodeTxnOffsetCommitV2(this.id, groupId, offsets) : encodeTxnOffsetCommit(this.id, groupId, offsets),
-      );
-      failed = (v2 ? decodePartitionErrorsV2(body) : decodePartitionErrors(body)).find((p) => p.errorCode !== 0);
-      return failed?.errorCode ?? 0;
-    }).catch((error: unknown) => {
-      if (error instanceof KafkaProtocolError && failed)
-        throw new KafkaProtocolError(
-          'commit offsets',
-          failed.errorCode,
-          `${groupId} ${failed.topic}:${failed.partition}`,
+    await this.untilReady(
+      'commit offsets',
+      async () => {
+        const body = await this.cluster.request(
+          coordinator,
+          v2 ? TXN_OFFSET_COMMIT_V2 : TXN_OFFSET_COMMIT,
+          v2 ? encodeTxnOffsetCommitV2(this.id, groupId, offsets) : encodeTxnOffsetCommit(this.id, groupId, offsets),
         );
-      throw error;
-    });
+        const failed = (v2 ? decodePartitionErrorsV2(body) : decodePartitionErrors(body)).find(
+          (p) => p.errorCode !== 0,
+        );
+        if (failed) where = `${groupId} ${failed.topic}:${failed.partition}`;
+        return failed?.errorCode ?? 0;
+      },
+      () => where,
+    );
   }
 
   async endTransaction(committed: boolean): Promise<void> {
@@ -264,12 +262,16 @@ export class ProducerSession {
   }
 
   /** Runs a coordinator request until it is not answered "not yet" (bounded by the request timeout). */
-  private async untilReady(operation: string, send: () => Promise<number>): Promise<void> {
+  private async untilReady(
+    operation: string,
+    send: () => Promise<number>,
+    where: () => string = () => this.id.transactionalId,
+  ): Promise<void> {
     const deadline = Date.now() + this.timeoutMs;
     for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
       const errorCode = await send();
       if (errorCode === 0) return;
-      const error = new KafkaProtocolError(operation, errorCode, this.id.transactionalId);
+      const error = new KafkaProtocolError(operation, errorCode, where());
       if (!NOT_YET.has(error.errorName) || Date.now() + delay > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
