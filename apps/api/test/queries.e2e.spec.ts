@@ -137,6 +137,11 @@ describe('query API (REST)', () => {
     expect(third.tasks).toHaveLength(3);
     expect(third.links.next).toBeNull();
     expect(third.links.prev).toContain('page=2');
+    // Past the last page: no tasks, and still the count of every match.
+    const past = await tasksOf(user, '?sort=taskTitle&order=asc&limit=10&page=5');
+    expect(past.tasks).toEqual([]);
+    expect(past.pagination).toMatchObject({ page: 5, total: 23, pages: 3 });
+    expect((await tasksOf(user, '?search=nothingmatchesthis')).pagination['total']).toBe(0);
 
     expect((await tasksOf(user, '?taskStatus=IN_PROGRESS')).pagination['total']).toBe(5);
     expect((await tasksOf(user, '?taskStatus=IN_PROGRESS,NOT_STARTED')).pagination['total']).toBe(23);
