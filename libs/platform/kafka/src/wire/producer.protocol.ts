@@ -345,12 +345,11 @@ export const encodeEndTxnV2 = (id: ProducerIdentity, committed: boolean): Buffer
     .tags()
     .done();
 
-/** EndTxn v5 answers the producer id and epoch of the next transaction (bumped by this one). */
-export function decodeEndTxnV2(body: Buffer): { errorCode: number; producerId: bigint; epoch: number } {
-  const r = new ResponseReader(body);
-  r.int32(); // throttle
-  return { errorCode: r.int16(), producerId: r.int64(), epoch: r.int16() };
-}
+/**
+ * EndTxn v5 answers the producer id and epoch of the next transaction (bumped
+ * by this one), laid out as InitProducerId's answer is.
+ */
+export const decodeEndTxnV2 = decodeInitProducerId;
 
 // ---- Error codes
 
