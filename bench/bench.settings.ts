@@ -6,6 +6,8 @@ const words = (value: string | undefined): string[] => (value ?? '').split(' ').
 export interface BenchSettings {
   /** BENCH_HTTP_STEPS: only these http-commands steps (fixed, max, half, async); all when unset. */
   readonly httpSteps: readonly string[] | null;
+  /** BENCH_HTTP_RATES: the fixed rates of http-commands (default 500,1000,2000). */
+  readonly httpRates: readonly number[];
   /** BENCH_RATE_LIMIT=off: the API's rate limiter off in http-commands. */
   readonly rateLimitOff: boolean;
   /** BENCH_CPU_PROF: the API runs under --cpu-prof, writing to this directory. */
@@ -44,6 +46,7 @@ export function platformEnv(overrides: Record<string, string> = {}): Record<stri
 export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
   return {
     httpSteps: env['BENCH_HTTP_STEPS'] ? env['BENCH_HTTP_STEPS'].split(',') : null,
+    httpRates: (env['BENCH_HTTP_RATES'] ?? '500,1000,2000').split(',').map(Number),
     rateLimitOff: env['BENCH_RATE_LIMIT'] === 'off',
     cpuProfDir: env['BENCH_CPU_PROF'] || undefined,
     apiNodeArgs: words(env['BENCH_API_NODE_ARGS']),

@@ -1,31 +1,21 @@
 // HTTP commands end to end on loopback: POST /api/v1/tasks through the API
 // (JWT auth, validation, produce acks=all, wait for the outcome), the
 // command processor and the event log, with the projector consuming the
-// events, each app a process of its own from dist/. autocannon drives the API
-// at fixed rates (overallRate over enough connections to approximate an open
-// loop) and at its maximum; beside the figures, the raw idempotent-producer
-// rate of the same broker in the same run.
-import { createRequire } from 'node:module';
+// events, each app a process of its own from dist/. An open-loop generator
+// (./http-load.ts, ADR 0058) drives the API at fixed rates, requests evenly
+// spaced and latency counted from the instant each was due; a closed loop of
+// many connections finds the maximum. Beside the figures, the raw
+// idempotent-producer rate of the same broker in the same run.
 import type { BenchRow, BenchScenario } from '../bench.harness.js';
+import { closedLoop, openLoop, sortedPercentile, type LoadResult } from './http-load.js';
 import { measureRawProducer } from './kafka-producer.bench.js';
 import { cpuMicrosPerRequest, cpuTicks, cpuUse, startStack, type Stack } from './http-commands.stack.js';
 import { benchSettings } from '../bench.settings.js';
 
-interface CannonResult {
-  readonly latency: { readonly p50: number; readonly p99: number; readonly max: number };
-  readonly requests: { readonly average: number; readonly total: number };
-  readonly duration: number;
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly timeouts: number;
-}
-type Cannon = (options: Record<string, unknown>) => Promise<CannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
-
 export const httpCommandsBench: BenchScenario = {
   name: 'http-commands',
   summary:
-    'HTTP commands/s end to end (API + Kafka + processor, projector running): autocannon at fixed rates and at max',
+    'HTTP commands/s end to end (API + Kafka + processor, projector running): open loop at fixed rates, closed loop at max',
   async run({ scale }): Promise<BenchRow[]> {
     const seconds = Math.max(3, Math.round(10 * scale));
     const raw = await measureRawProducer(Math.round(100_000 * scale));
@@ -37,7 +27,8 @@ export const httpCommandsBench: BenchScenario = {
       ];
       await fire(stack, { rate: 300, seconds: 3, connections: 64 }); // warm-up: JIT, connections, partition writers
       if (wanted('fixed'))
-        for (const rate of [500, 1000, 2000]) rows.push(...(await step(stack, `${rate}/s`, fixedRate(rate, seconds))));
+        for (const rate of benchSettings().httpRates)
+          rows.push(...(await step(stack, `${rate}/s`, fixedRate(rate, seconds))));
       if (wanted('max') || wanted('half')) {
         const max = await step(stack, 'max', { seconds, connections: MAX_CONNECTIONS });
         rows.push(...max);
@@ -63,17 +54,14 @@ const wanted = (step: string): boolean => {
   return only === null || only.includes(step);
 };
 
-// autocannon keeps one request in flight per connection: enough connections
-// for the rate times a slow answer keep the load open-loop (the rate does not
-// drop because answers are slow); the maximum is the closed-loop rate with many.
+// The maximum is the closed-loop rate of many connections; a fixed rate may
+// open as many connections as it has requests in flight, up to a bound that
+// no answer within the timeout needs at these rates.
 const MAX_CONNECTIONS = 512;
-const fixedRate = (rate: number, seconds: number): Load => ({
-  rate,
-  seconds,
-  connections: Math.min(1024, Math.max(64, Math.round(rate / 2))),
-});
+const fixedRate = (rate: number, seconds: number): Load => ({ rate, seconds, connections: 1024 });
 
 interface Load {
+  /** Open loop at this rate; closed loop over `connections` without it. */
   readonly rate?: number;
   readonly seconds: number;
   readonly connections: number;
@@ -88,10 +76,14 @@ async function step(stack: Stack, label: string, load: Load, p99Target?: string)
   const result = await fire(stack, load);
   const cpuAfter = await cpuTicks(stack);
   const cpu = cpuUse(cpuBefore, cpuAfter);
-  const perRequest = (app: string) => cpuMicrosPerRequest(cpuBefore, cpuAfter, app, result.requests.total);
+  const perRequest = (app: string) => cpuMicrosPerRequest(cpuBefore, cpuAfter, app, result.answered);
   const after = await commandCounts(stack);
   const delta = (outcome: string) => (after.get(outcome) ?? 0) - (before.get(outcome) ?? 0);
-  const throughput = Math.round(result.requests.total / result.duration);
+  const throughput = Math.round(result.answered / result.duration);
+  const sorted = result.latencies.sort();
+  const at = (p: number) => +sortedPercentile(sorted, p).toFixed(1);
+  const statuses = [...result.statuses.entries()].sort(([a], [b]) => a - b);
+  const errors = statuses.filter(([status]) => status >= 400).reduce((sum, [, n]) => sum + n, 0);
   const mean = (name: string) => +((delta(`${name}_sum`) / Math.max(1, delta(`${name}_count`))) * 1000).toFixed(2);
   return [
     {
@@ -99,12 +91,17 @@ async function step(stack: Stack, label: string, load: Load, p99Target?: string)
       value: throughput,
       unit: 'commands/s',
       ...(label === 'max' ? { target: '≥ 5,000' } : {}),
-      note: `${result.requests.total} requests in ${result.duration.toFixed(1)} s, ${load.connections} connections`,
+      note: `${result.answered} answers in ${result.duration.toFixed(1)} s, ${result.connections} connections${load.rate ? ` (open loop, ${load.rate}/s offered)` : ' (closed loop)'}`,
     },
-    { metric: `${label}: p50 latency`, value: result.latency.p50, unit: 'ms' },
+    {
+      metric: `${label}: p50 latency`,
+      value: at(50),
+      unit: 'ms',
+      note: `p90 ${at(90)} ms, max ${at(100)} ms${load.rate ? ', from the instant each request was due' : ''}`,
+    },
     {
       metric: `${label}: p99 latency`,
-      value: result.latency.p99,
+      value: at(99),
       unit: 'ms',
       ...(p99Target ? { target: p99Target } : {}),
     },
@@ -112,14 +109,14 @@ async function step(stack: Stack, label: string, load: Load, p99Target?: string)
       metric: `${label}: answered with the outcome (201)`,
       value: delta('accepted'),
       unit: 'commands',
-      note: "the API's count: it includes the requests autocannon still had in flight when its clock stopped",
+      note: `answers by status: ${statuses.map(([status, n]) => `${status} × ${n}`).join(', ')}`,
     },
     { metric: `${label}: answered 202`, value: delta('pending'), unit: 'commands' },
     {
       metric: `${label}: errors`,
-      value: result.non2xx + result.errors + result.timeouts,
+      value: errors + result.failed,
       unit: 'requests',
-      note: `non-2xx ${result.non2xx}, socket errors ${result.errors}, timeouts ${result.timeouts}, 503 ${delta('unavailable')}`,
+      note: `4xx/5xx ${errors}, no answer (connection error or timeout) ${result.failed}, 503 ${delta('unavailable')}`,
     },
     {
       metric: `${label}: mean inside the API, to ack / to outcome`,
@@ -149,8 +146,8 @@ async function step(stack: Stack, label: string, load: Load, p99Target?: string)
   ];
 }
 
-function fire(stack: Stack, load: Load): Promise<CannonResult> {
-  return autocannon({
+function fire(stack: Stack, load: Load): Promise<LoadResult> {
+  const request = {
     url: `${stack.url}/api/v1/tasks`,
     method: 'POST',
     headers: {
@@ -163,11 +160,10 @@ function fire(stack: Stack, load: Load): Promise<CannonResult> {
       taskDescription: 'created by bench/http-commands',
       warningOffset: 30,
     }),
-    connections: load.connections,
-    duration: load.seconds,
-    timeout: 10,
-    ...(load.rate ? { overallRate: load.rate } : {}),
-  });
+  };
+  return load.rate
+    ? openLoop(request, { rate: load.rate, seconds: load.seconds, maxConnections: load.connections })
+    : closedLoop(request, { connections: load.connections, seconds: load.seconds });
 }
 
 /**

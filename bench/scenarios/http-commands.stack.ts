@@ -60,7 +60,7 @@ export async function startStack(): Promise<Stack> {
     const pids = {
       ...Object.fromEntries(apps.map((app) => [app.name, app.child.pid ?? 0])),
       ...(await localBrokerPid()),
-      'bench (autocannon)': process.pid,
+      'bench (load generator)': process.pid,
     };
     return { url, processorUrl, pids, token: await benchToken(privateKey), projector, stop };
   } catch (error) {
