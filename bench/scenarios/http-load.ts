@@ -28,6 +28,8 @@ export interface LoadResult {
   readonly failed: number;
   /** Per answered request, ms: from the instant it was due (open loop) or sent (closed loop) to its answer. */
   readonly latencies: Float64Array;
+  /** Per answered request, in the same order: when it was due or sent, ms after the run's start. */
+  readonly dues: Float64Array;
   /** Seconds from the first request to the last answer counted. */
   readonly duration: number;
   /** Most connections open at once. */
@@ -50,8 +52,9 @@ export interface ClosedLoopLoad {
 
 export async function openLoop(request: HttpRequest, load: OpenLoopLoad): Promise<LoadResult> {
   const run = new Run(request, load.timeoutMs ?? 10_000);
-  // Connections for the expected concurrency (rate × a 20 ms answer) are opened before the clock starts.
-  await run.open(Math.min(load.maxConnections, Math.max(4, Math.ceil(load.rate / 50))));
+  // Connections for half a second of requests are opened before the clock starts: opened on demand by
+  // the hundred, their SYNs overflow the server's accept queue and wait for TCP's retransmission (1 s, 3 s, …).
+  await run.open(Math.min(load.maxConnections, Math.max(4, Math.ceil(load.rate / 2))));
   const total = Math.round(load.rate * load.seconds);
   const interval = 1000 / load.rate;
   const start = performance.now();
@@ -92,6 +95,7 @@ class Run {
   private readonly idle: Connection[] = [];
   private readonly waiting: number[] = [];
   private readonly latencies: number[] = [];
+  private readonly dues: number[] = [];
   private readonly statuses = new Map<number, number>();
   private live = 0;
   private opening = 0;
@@ -116,9 +120,12 @@ class Run {
     this.wire = Buffer.concat([Buffer.from(`${head}\r\n\r\n`), body]);
   }
 
+  /** Opens `count` idle connections, 64 at a time. */
   async open(count: number): Promise<void> {
-    const connections = await Promise.all(Array.from({ length: count }, () => this.connect()));
-    this.idle.push(...connections);
+    for (let opened = 0; opened < count; opened += 64) {
+      const batch = Math.min(64, count - opened);
+      this.idle.push(...(await Promise.all(Array.from({ length: batch }, () => this.connect()))));
+    }
   }
 
   /** A request due at `due` (performance.now() ms): sent on an idle connection, a new one, or queued. */
@@ -143,6 +150,7 @@ class Run {
       statuses: this.statuses,
       failed: this.failed,
       latencies: Float64Array.from(this.latencies),
+      dues: Float64Array.from(this.dues, (due) => due - this.start),
       duration: Math.max(1e-3, (this.lastAnswer - this.start) / 1000),
       connections: this.peak,
     };
@@ -168,6 +176,7 @@ class Run {
     clearTimeout(connection.timer);
     const now = performance.now();
     this.latencies.push(now - connection.due);
+    this.dues.push(connection.due);
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
     this.lastAnswer = now;
     connection.due = -1;
