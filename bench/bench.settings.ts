@@ -16,6 +16,8 @@ export interface BenchSettings {
   readonly apiNodeArgs: readonly string[];
   /** BENCH_PROJECTOR_NODE_ARGS: extra node flags for the projector. */
   readonly projectorNodeArgs: readonly string[];
+  /** BENCH_PROCESSOR_NODE_ARGS: extra node flags for the command-processor processes (e.g. --cpu-prof). */
+  readonly processorNodeArgs: readonly string[];
   /** BENCH_PROJECTOR_PART: throughput, lag or projector-lag only; all when unset. */
   readonly projectorPart: string | undefined;
   /** BENCH_PROJECTOR_RATE: events/s of the lag parts (default 1000). */
@@ -51,6 +53,7 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     cpuProfDir: env['BENCH_CPU_PROF'] || undefined,
     apiNodeArgs: words(env['BENCH_API_NODE_ARGS']),
     projectorNodeArgs: words(env['BENCH_PROJECTOR_NODE_ARGS']),
+    processorNodeArgs: words(env['BENCH_PROCESSOR_NODE_ARGS']),
     projectorPart: env['BENCH_PROJECTOR_PART'] || undefined,
     projectorRate: Number(env['BENCH_PROJECTOR_RATE'] ?? 1000),
     appLogDir: env['BENCH_APP_LOG_DIR'] || undefined,

@@ -49,7 +49,10 @@ async function launchProcessors(
   }
   const main = join(import.meta.dirname, '..', '..', 'apps', 'command-processor', 'src', 'main.js');
   const children: ChildProcess[] = Array.from({ length: count }, () =>
-    spawn(process.execPath, [main], { env: { ...env, PROCESSOR_PORT: '0' }, stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, [...benchSettings().processorNodeArgs, main], {
+      env: { ...env, PROCESSOR_PORT: '0' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
   );
   const stop = async () => {
     await Promise.all(

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   ContractDecodingError,
   commandResultRecord,
+  commandResultToProto,
   decodeCommandResult,
   encodeCommandResult,
   proto,
@@ -70,6 +71,10 @@ describe('command results', () => {
     ],
   ])('round-trip when %s (offsets stay exact beyond 2^53)', (_, result) => {
     expect(decodeCommandResult(encodeCommandResult(result))).toStrictEqual(result);
+    // Encoded from an init object, without create(): the bytes of the reflective encoder.
+    expect(Buffer.from(encodeCommandResult(result))).toEqual(
+      Buffer.from(toBinary(proto.CommandResultSchema, commandResultToProto(result))),
+    );
   });
 
   it('refuse an unknown rejection code or a missing outcome', () => {

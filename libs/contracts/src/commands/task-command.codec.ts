@@ -1,5 +1,5 @@
 // Task commands <-> TaskCommandEnvelope bytes (topic tasklog.task-commands.v1).
-import { create } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { CommandMetadata, TaskCommand } from '@tasklog/domain';
 import * as pb from '../gen/tasklog/v1/commands_pb.js';
 import { ContractDecodingError } from '../common/contract.errors.js';
@@ -7,9 +7,10 @@ import { patchFromProto, patchToProto } from '../common/details-patch.codec.js';
 import { optionalStatusFromProto, statusFromProto, statusToProto } from '../common/task-status.codec.js';
 import { fromOptionalTimestamp, fromTimestamp, toOptionalTimestamp, toTimestamp } from '../common/time.codec.js';
 import { decodeBinary } from '../common/fast-binary.js';
-import { encodeBinary } from '../common/fast-binary.writer.js';
+import { encodeBinary, messageInit } from '../common/fast-binary.writer.js';
 
 type EnvelopeCommand = pb.TaskCommandEnvelope['command'];
+type EnvelopeCommandInit = NonNullable<MessageInitShape<typeof pb.TaskCommandEnvelopeSchema>['command']>;
 
 export function encodeTaskCommand(command: TaskCommand): Uint8Array {
   return encodeBinary(pb.TaskCommandEnvelopeSchema, {
@@ -29,11 +30,11 @@ export function decodeTaskCommand(bytes: Uint8Array): TaskCommand {
   return commandFromProto(envelope.command, metadataFromProto(envelope.metadata));
 }
 
-function commandToProto(command: TaskCommand): EnvelopeCommand {
+function commandToProto(command: TaskCommand): EnvelopeCommandInit {
   switch (command.type) {
     case 'CreateTask': {
       const { data } = command;
-      const value = create(pb.CreateTaskSchema, {
+      const value = messageInit(pb.CreateTaskSchema, {
         ownerId: data.ownerId,
         title: data.title,
         description: data.description ?? '',
@@ -47,7 +48,7 @@ function commandToProto(command: TaskCommand): EnvelopeCommand {
     }
     case 'UpdateTaskDetails': {
       const { changes, status } = command.data;
-      const value = create(pb.UpdateTaskDetailsSchema, {
+      const value = messageInit(pb.UpdateTaskDetailsSchema, {
         changes: patchToProto(changes),
         status: status === undefined ? 0 : statusToProto(status),
       });
@@ -56,18 +57,18 @@ function commandToProto(command: TaskCommand): EnvelopeCommand {
     case 'ChangeTaskStatus':
       return {
         case: 'changeTaskStatus',
-        value: create(pb.ChangeTaskStatusSchema, { status: statusToProto(command.data.status) }),
+        value: messageInit(pb.ChangeTaskStatusSchema, { status: statusToProto(command.data.status) }),
       };
     case 'CompleteTask':
-      return { case: 'completeTask', value: create(pb.CompleteTaskSchema) };
+      return { case: 'completeTask', value: messageInit(pb.CompleteTaskSchema, {}) };
     case 'DeleteTask':
-      return { case: 'deleteTask', value: create(pb.DeleteTaskSchema) };
+      return { case: 'deleteTask', value: messageInit(pb.DeleteTaskSchema, {}) };
     case 'RestoreTask':
-      return { case: 'restoreTask', value: create(pb.RestoreTaskSchema) };
+      return { case: 'restoreTask', value: messageInit(pb.RestoreTaskSchema, {}) };
     case 'FireReminder':
       return {
         case: 'fireReminder',
-        value: create(pb.FireReminderSchema, { dueDate: toTimestamp(command.data.dueDate, 'dueDate') }),
+        value: messageInit(pb.FireReminderSchema, { dueDate: toTimestamp(command.data.dueDate, 'dueDate') }),
       };
   }
 }
@@ -109,8 +110,8 @@ function commandFromProto(command: EnvelopeCommand, metadata: CommandMetadata): 
   }
 }
 
-function metadataToProto(metadata: CommandMetadata): pb.CommandMetadata {
-  return create(pb.CommandMetadataSchema, {
+function metadataToProto(metadata: CommandMetadata) {
+  return messageInit(pb.CommandMetadataSchema, {
     commandId: metadata.commandId,
     taskId: metadata.taskId,
     actorId: metadata.actorId,

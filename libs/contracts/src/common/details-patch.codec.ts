@@ -1,14 +1,17 @@
 // TaskDetailsChanges <-> TaskDetailsPatch. Absent means unchanged, and the
 // proto oneofs keep "cleared" (null) apart from "unchanged" (undefined).
-import { create } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { TaskDetailsChanges } from '@tasklog/domain';
-import { TagListSchema, TaskDetailsPatchSchema, type TaskDetailsPatch } from '../gen/tasklog/v1/task_pb.js';
+import { type TaskDetailsPatchSchema, type TaskDetailsPatch } from '../gen/tasklog/v1/task_pb.js';
 import { fromTimestamp, toTimestamp } from './time.codec.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-export function patchToProto(changes: TaskDetailsChanges): TaskDetailsPatch {
-  const patch = create(TaskDetailsPatchSchema, { title: changes.title, description: changes.description });
+type PatchInit = Mutable<MessageInitShape<typeof TaskDetailsPatchSchema>>;
+
+/** The patch as an init object (encoded without create()). */
+export function patchToProto(changes: TaskDetailsChanges): MessageInitShape<typeof TaskDetailsPatchSchema> {
+  const patch: PatchInit = { title: changes.title, description: changes.description };
   if (changes.dueDate !== undefined) {
     patch.dueDateChange =
       changes.dueDate === null
@@ -27,7 +30,7 @@ export function patchToProto(changes: TaskDetailsChanges): TaskDetailsPatch {
         ? { case: 'clearCategory', value: true }
         : { case: 'category', value: changes.category };
   }
-  if (changes.tags !== undefined) patch.tags = create(TagListSchema, { values: [...changes.tags] });
+  if (changes.tags !== undefined) patch.tags = { values: [...changes.tags] };
   return patch;
 }
 

@@ -1,5 +1,5 @@
 // ExistingTask <-> tasklog.v1.TaskState, and TaskRepresentation <-> TaskView.
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import type { ExistingTask } from '@tasklog/domain';
 import * as pb from '../gen/tasklog/v1/task_pb.js';
 import { statusFromProto, statusToProto } from './task-status.codec.js';
@@ -7,7 +7,12 @@ import { fromOptionalTimestamp, fromTimestamp, toOptionalTimestamp, toTimestamp 
 import type { TaskRepresentation } from './task-representation.js';
 
 export function taskStateToProto(state: ExistingTask): pb.TaskState {
-  return create(pb.TaskStateSchema, {
+  return create(pb.TaskStateSchema, taskStateInit(state));
+}
+
+/** The state as an init object: what the encoders take without create(). */
+export function taskStateInit(state: ExistingTask): MessageInitShape<typeof pb.TaskStateSchema> {
+  return {
     taskId: state.taskId,
     ownerId: state.ownerId,
     title: state.title,
@@ -21,12 +26,12 @@ export function taskStateToProto(state: ExistingTask): pb.TaskState {
     updatedAt: toTimestamp(state.updatedAt, 'updatedAt'),
     completedAt: toOptionalTimestamp(state.completedAt, 'completedAt'),
     deletedAt: toOptionalTimestamp(state.deletedAt, 'deletedAt'),
-    reminder: create(pb.ReminderStateSchema, {
+    reminder: {
       firedForDueDate: toOptionalTimestamp(state.reminder.firedForDueDate, 'reminder.firedForDueDate'),
       firedAt: toOptionalTimestamp(state.reminder.firedAt, 'reminder.firedAt'),
-    }),
+    },
     version: state.version,
-  });
+  };
 }
 
 export function taskStateFromProto(state: pb.TaskState): ExistingTask {
@@ -54,7 +59,12 @@ export function taskStateFromProto(state: pb.TaskState): ExistingTask {
 }
 
 export function taskViewToProto(task: TaskRepresentation): pb.TaskView {
-  return create(pb.TaskViewSchema, {
+  return create(pb.TaskViewSchema, taskViewInit(task));
+}
+
+/** The view as an init object: what the encoders take without create(). */
+export function taskViewInit(task: TaskRepresentation): MessageInitShape<typeof pb.TaskViewSchema> {
+  return {
     taskId: task.taskId,
     userId: task.userId,
     taskTitle: task.taskTitle,
@@ -69,7 +79,7 @@ export function taskViewToProto(task: TaskRepresentation): pb.TaskView {
     completedAt: toOptionalTimestamp(task.completedAt, 'completedAt'),
     deletedAt: toOptionalTimestamp(task.deletedAt, 'deletedAt'),
     version: task.version,
-  });
+  };
 }
 
 export function taskViewFromProto(view: pb.TaskView): TaskRepresentation {

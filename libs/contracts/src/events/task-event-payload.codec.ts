@@ -1,6 +1,7 @@
 // Domain events (and stored legacy versions) <-> the oneof of the
 // TaskEventEnvelope. One mapping per event message, in both directions.
-import { create } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { messageInit } from '../common/fast-binary.writer.js';
 import type { TaskEvent } from '@tasklog/domain';
 import * as pb from '../gen/tasklog/v1/events_pb.js';
 import { patchFromProto, patchToProto } from '../common/details-patch.codec.js';
@@ -10,8 +11,10 @@ import { ContractDecodingError } from '../common/contract.errors.js';
 import type { StoredTaskEvent } from './legacy-task.events.js';
 
 export type EnvelopeEvent = pb.TaskEventEnvelope['event'];
+/** The envelope's event as an init object (encoded without create()). */
+export type EnvelopeEventInit = NonNullable<MessageInitShape<typeof pb.TaskEventEnvelopeSchema>['event']>;
 
-export function eventToProto(event: TaskEvent): EnvelopeEvent {
+export function eventToProto(event: TaskEvent): EnvelopeEventInit {
   const { data } = event;
   switch (event.type) {
     case 'TaskCreated':
@@ -19,7 +22,7 @@ export function eventToProto(event: TaskEvent): EnvelopeEvent {
     case 'TaskDetailsUpdated':
       return {
         case: 'taskDetailsUpdated',
-        value: create(pb.TaskDetailsUpdatedSchema, {
+        value: messageInit(pb.TaskDetailsUpdatedSchema, {
           taskId: data.taskId,
           changes: patchToProto(event.data.changes),
           updatedAt: toTimestamp(event.data.updatedAt, 'updatedAt'),
@@ -28,7 +31,7 @@ export function eventToProto(event: TaskEvent): EnvelopeEvent {
     case 'TaskStatusChanged':
       return {
         case: 'taskStatusChanged',
-        value: create(pb.TaskStatusChangedSchema, {
+        value: messageInit(pb.TaskStatusChangedSchema, {
           taskId: data.taskId,
           from: statusToProto(event.data.from),
           to: statusToProto(event.data.to),
@@ -38,7 +41,7 @@ export function eventToProto(event: TaskEvent): EnvelopeEvent {
     case 'TaskCompleted':
       return {
         case: 'taskCompleted',
-        value: create(pb.TaskCompletedSchema, {
+        value: messageInit(pb.TaskCompletedSchema, {
           taskId: data.taskId,
           from: statusToProto(event.data.from),
           completedAt: toTimestamp(event.data.completedAt, 'completedAt'),
@@ -51,25 +54,25 @@ export function eventToProto(event: TaskEvent): EnvelopeEvent {
 
 function lifecycleToProto(
   event: Extract<TaskEvent, { type: 'TaskDeleted' | 'TaskRestored' | 'TaskReminderDue' }>,
-): EnvelopeEvent {
+): EnvelopeEventInit {
   switch (event.type) {
     case 'TaskDeleted': {
       const { taskId, deletedAt } = event.data;
       return {
         case: 'taskDeleted',
-        value: create(pb.TaskDeletedSchema, { taskId, deletedAt: toTimestamp(deletedAt, 'deletedAt') }),
+        value: messageInit(pb.TaskDeletedSchema, { taskId, deletedAt: toTimestamp(deletedAt, 'deletedAt') }),
       };
     }
     case 'TaskRestored': {
       const { taskId, restoredAt } = event.data;
       return {
         case: 'taskRestored',
-        value: create(pb.TaskRestoredSchema, { taskId, restoredAt: toTimestamp(restoredAt, 'restoredAt') }),
+        value: messageInit(pb.TaskRestoredSchema, { taskId, restoredAt: toTimestamp(restoredAt, 'restoredAt') }),
       };
     }
     case 'TaskReminderDue': {
       const { data } = event;
-      const value = create(pb.TaskReminderDueSchema, {
+      const value = messageInit(pb.TaskReminderDueSchema, {
         taskId: data.taskId,
         dueDate: toTimestamp(data.dueDate, 'dueDate'),
         warningOffset: data.warningOffset,
@@ -81,8 +84,8 @@ function lifecycleToProto(
   }
 }
 
-function taskCreatedToProto({ data }: Extract<TaskEvent, { type: 'TaskCreated' }>): pb.TaskCreated {
-  return create(pb.TaskCreatedSchema, {
+function taskCreatedToProto({ data }: Extract<TaskEvent, { type: 'TaskCreated' }>) {
+  return messageInit(pb.TaskCreatedSchema, {
     taskId: data.taskId,
     ownerId: data.ownerId,
     title: data.title,

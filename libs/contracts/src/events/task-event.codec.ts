@@ -1,10 +1,10 @@
 // The event log's record value: TaskEventEnvelope bytes <-> RecordedEvent.
 // Decoding goes through the upcaster seam, so callers always receive the
 // current version of every event.
-import { create } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { EventMetadata, RecordedEvent, TaskEvent } from '@tasklog/domain';
 import {
-  EventMetadataSchema,
+  type EventMetadataSchema,
   TaskEventEnvelopeSchema,
   type EventMetadata as ProtoMetadata,
 } from '../gen/tasklog/v1/events_pb.js';
@@ -45,8 +45,8 @@ function parseEnvelope(bytes: Uint8Array) {
   }
 }
 
-function metadataToProto(metadata: EventMetadata): ProtoMetadata {
-  return create(EventMetadataSchema, {
+function metadataToProto(metadata: EventMetadata): MessageInitShape<typeof EventMetadataSchema> {
+  return {
     eventId: metadata.eventId,
     taskId: metadata.taskId,
     version: metadata.version,
@@ -54,7 +54,7 @@ function metadataToProto(metadata: EventMetadata): ProtoMetadata {
     actorId: metadata.actorId,
     causationId: metadata.causationId,
     correlationId: metadata.correlationId,
-  });
+  };
 }
 
 function metadataFromProto(metadata: ProtoMetadata): EventMetadata {

@@ -1,11 +1,11 @@
 // Command outcomes (topic tasklog.task-command-results.v1): accepted with the
 // task's new version and the position of its last event (the API's
 // consistency token), or rejected with the decider's rejection.
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { isRejectionCode, type Rejection } from '@tasklog/domain';
 import * as pb from '../gen/tasklog/v1/command_results_pb.js';
 import { ContractDecodingError } from '../common/contract.errors.js';
-import { taskViewFromProto, taskViewToProto } from '../common/task-state.codec.js';
+import { taskViewFromProto, taskViewInit } from '../common/task-state.codec.js';
 import type { TaskRepresentation } from '../common/task-representation.js';
 import { decodeBinary } from '../common/fast-binary.js';
 import { encodeBinary } from '../common/fast-binary.writer.js';
@@ -29,28 +29,31 @@ export interface CommandResult {
 }
 
 export function commandResultToProto(result: CommandResult): pb.CommandResult {
+  return create(pb.CommandResultSchema, commandResultInit(result));
+}
+
+/** The result as an init object: what the encoders take without create(). */
+export function commandResultInit(result: CommandResult): MessageInitShape<typeof pb.CommandResultSchema> {
   const { outcome } = result;
-  const message = create(pb.CommandResultSchema, { commandId: result.commandId, taskId: result.taskId });
+  const base = { commandId: result.commandId, taskId: result.taskId };
   if (outcome.kind === 'accepted') {
-    const accepted = create(pb.CommandAcceptedSchema, {
+    const accepted = {
       taskId: result.taskId,
       newVersion: outcome.newVersion,
-      task: outcome.task === null ? undefined : taskViewToProto(outcome.task),
+      task: outcome.task === null ? undefined : taskViewInit(outcome.task),
       partition: outcome.partition,
       offset: outcome.offset ?? undefined,
-    });
-    message.outcome = { case: 'accepted', value: accepted };
-  } else {
-    const { rejection } = outcome;
-    const rejected = create(pb.CommandRejectedSchema, {
-      code: rejection.code,
-      message: rejection.message,
-      currentVersion: rejection.currentVersion,
-      fieldErrors: (rejection.fieldErrors ?? []).map((error) => create(pb.FieldErrorSchema, error)),
-    });
-    message.outcome = { case: 'rejected', value: rejected };
+    };
+    return { ...base, outcome: { case: 'accepted', value: accepted } };
   }
-  return message;
+  const { rejection } = outcome;
+  const rejected = {
+    code: rejection.code,
+    message: rejection.message,
+    currentVersion: rejection.currentVersion,
+    fieldErrors: (rejection.fieldErrors ?? []).map((error) => ({ ...error })),
+  };
+  return { ...base, outcome: { case: 'rejected', value: rejected } };
 }
 
 export function commandResultFromProto(message: pb.CommandResult): CommandResult {
@@ -76,7 +79,7 @@ export function commandResultFromProto(message: pb.CommandResult): CommandResult
 }
 
 export function encodeCommandResult(result: CommandResult): Uint8Array {
-  return encodeBinary(pb.CommandResultSchema, commandResultToProto(result));
+  return encodeBinary(pb.CommandResultSchema, commandResultInit(result));
 }
 
 export function decodeCommandResult(bytes: Uint8Array): CommandResult {

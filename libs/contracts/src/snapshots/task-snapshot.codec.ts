@@ -1,12 +1,12 @@
 // Snapshot-topic values: a task's state with its recent command outcomes, or
 // a partition checkpoint, both inside a SnapshotRecord.
-import { create } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { ExistingTask } from '@tasklog/domain';
 import * as pb from '../gen/tasklog/v1/snapshots_pb.js';
 import { ContractDecodingError } from '../common/contract.errors.js';
-import { taskStateFromProto, taskStateToProto } from '../common/task-state.codec.js';
+import { taskStateFromProto, taskStateInit } from '../common/task-state.codec.js';
 import { fromTimestamp, toTimestamp } from '../common/time.codec.js';
-import { commandResultFromProto, commandResultToProto, type CommandResult } from '../results/command-result.codec.js';
+import { commandResultFromProto, commandResultInit, type CommandResult } from '../results/command-result.codec.js';
 import { decodeBinary } from '../common/fast-binary.js';
 import { encodeBinary } from '../common/fast-binary.writer.js';
 
@@ -30,23 +30,19 @@ export type SnapshotContent =
   | { readonly kind: 'partition-checkpoint'; readonly checkpoint: PartitionCheckpoint };
 
 export function encodeSnapshotContent(content: SnapshotContent): Uint8Array {
-  const record = create(pb.SnapshotRecordSchema);
+  let record: MessageInitShape<typeof pb.SnapshotRecordSchema>;
   if (content.kind === 'task-snapshot') {
     const { state, recentCommandResults, lastEventOffset } = content.snapshot;
-    const value = create(pb.TaskSnapshotSchema, {
-      state: taskStateToProto(state),
-      recentCommandResults: recentCommandResults.map(commandResultToProto),
+    const value = {
+      state: taskStateInit(state),
+      recentCommandResults: recentCommandResults.map(commandResultInit),
       lastEventOffset: lastEventOffset ?? undefined,
-    });
-    record.record = { case: 'taskSnapshot', value };
+    };
+    record = { record: { case: 'taskSnapshot', value } };
   } else {
     const { partition, nextEventOffset, writtenAt } = content.checkpoint;
-    const value = create(pb.PartitionCheckpointSchema, {
-      partition,
-      nextEventOffset,
-      writtenAt: toTimestamp(writtenAt, 'writtenAt'),
-    });
-    record.record = { case: 'partitionCheckpoint', value };
+    const value = { partition, nextEventOffset, writtenAt: toTimestamp(writtenAt, 'writtenAt') };
+    record = { record: { case: 'partitionCheckpoint', value } };
   }
   return encodeBinary(pb.SnapshotRecordSchema, record);
 }
