@@ -52,9 +52,9 @@ export interface ClosedLoopLoad {
 
 export async function openLoop(request: HttpRequest, load: OpenLoopLoad): Promise<LoadResult> {
   const run = new Run(request, load.timeoutMs ?? 10_000);
-  // Connections for half a second of requests are opened before the clock starts: opened on demand by
-  // the hundred, their SYNs overflow the server's accept queue and wait for TCP's retransmission (1 s, 3 s, …).
-  await run.open(Math.min(load.maxConnections, Math.max(4, Math.ceil(load.rate / 2))));
+  // Connections for a second of requests are opened before the clock starts: opened on demand by the
+  // hundred, their SYNs overflow the server's accept queue and wait for TCP's retransmission (1 s, 3 s, …).
+  await run.open(Math.min(load.maxConnections, Math.max(4, Math.ceil(load.rate))));
   const total = Math.round(load.rate * load.seconds);
   const interval = 1000 / load.rate;
   const start = performance.now();
