@@ -54,9 +54,9 @@ const wanted = (step: string): boolean => {
   return only === null || only.includes(step);
 };
 
-// The maximum is the closed-loop rate of many connections; a fixed rate may
-// open as many connections as it has requests in flight, up to a bound that
-// no answer within the timeout needs at these rates.
+// The maximum is the closed-loop rate of many connections. A fixed rate opens
+// as many connections as it has requests in flight, up to 1,024; beyond that
+// its requests wait in the generator's queue, their wait on the clock.
 const MAX_CONNECTIONS = 512;
 const fixedRate = (rate: number, seconds: number): Load => ({ rate, seconds, connections: 1024 });
 
