@@ -3,6 +3,7 @@ import { kafkaProducerBench } from './kafka-producer.bench.js';
 import { kafkaClientsBench } from './kafka-clients.bench.js';
 import { kafkaTransactionsBench } from './kafka-transactions.bench.js';
 import { commandProcessorBench } from './command-processor.bench.js';
+import { processorHotPathBench } from './processor-hot-path.bench.js';
 import { httpCommandsBench } from './http-commands.bench.js';
 import { rebuildBench } from './rebuild.bench.js';
 import { projectorBench } from './projector.bench.js';
@@ -14,6 +15,7 @@ export const scenarios: readonly BenchScenario[] = [
   kafkaClientsBench,
   kafkaTransactionsBench,
   commandProcessorBench,
+  processorHotPathBench,
   httpCommandsBench,
   projectorBench,
   queryBench,
