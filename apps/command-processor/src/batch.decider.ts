@@ -5,6 +5,7 @@
 import { recordEvents, type TaskCommand, type TaskEvent } from '@tasklog/domain';
 import {
   commandResultRecord,
+  encodeCommandResult,
   readTaskCommandRecord,
   taskEventRecord,
   toTaskRepresentation,
@@ -56,15 +57,18 @@ export class DecidedBatch {
     }
   }
 
+  /** The results' records; the window keeps each new result as the bytes written here. */
   results(): KafkaRecord[] {
     const time = nowIso();
-    return this.answers.map((a) =>
-      commandResultRecord(a.result, {
-        source: SOURCE,
-        time,
-        ...(a.correlationId ? { correlationId: a.correlationId } : {}),
-      }),
-    );
+    return this.answers.map((a) => {
+      const encoded = encodeCommandResult(a.result);
+      if (!a.replay) this.state.keepEncoded(a.result, encoded);
+      return commandResultRecord(
+        a.result,
+        { source: SOURCE, time, ...(a.correlationId ? { correlationId: a.correlationId } : {}) },
+        encoded,
+      );
+    });
   }
 
   countOutcomes(metrics: ProcessorMetrics): void {

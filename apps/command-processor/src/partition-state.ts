@@ -9,12 +9,19 @@ import {
   type TaskEvent,
   type TaskState,
 } from '@tasklog/domain';
-import { toTaskRepresentation, type CommandResult, type TaskSnapshot } from '@tasklog/contracts';
+import {
+  decodeCommandResult,
+  isEncodedCommandResult,
+  toTaskRepresentation,
+  type CommandResult,
+  type EncodedCommandResult,
+  type TaskSnapshot,
+} from '@tasklog/contracts';
 
 interface TaskEntry {
   state: TaskState;
-  /** Newest last; bounded by the configured window. */
-  recent: CommandResult[];
+  /** Newest last; bounded by the configured window. Encoded once written to the results topic (ADR 0059). */
+  recent: (CommandResult | EncodedCommandResult)[];
   lastEventOffset: string | null;
 }
 
@@ -48,7 +55,8 @@ export class PartitionState {
 
   /** The outcome of a command already handled, if it is still in the window. */
   outcomeOf(taskId: string, commandId: string): CommandResult | undefined {
-    return this.tasks.get(taskId)?.recent.find((r) => r.commandId === commandId);
+    const found = this.tasks.get(taskId)?.recent.find((r) => r.commandId === commandId);
+    return found !== undefined && isEncodedCommandResult(found) ? decodeCommandResult(found.encoded) : found;
   }
 
   loadSnapshot(snapshot: TaskSnapshot): void {
@@ -104,6 +112,13 @@ export class PartitionState {
     this.changed.add(result.taskId);
   }
 
+  /** Keeps a remembered result as the bytes written for it (the object is let go). */
+  keepEncoded(result: CommandResult, encoded: Uint8Array): void {
+    const recent = this.tasks.get(result.taskId)?.recent;
+    const index = recent?.indexOf(result) ?? -1;
+    if (index >= 0) recent![index] = { commandId: result.commandId, encoded };
+  }
+
   /** Snapshots of the tasks changed since the last snapshot. */
   changedSnapshots(): TaskSnapshot[] {
     const snapshots: TaskSnapshot[] = [];
@@ -140,7 +155,7 @@ export class PartitionState {
     return entry;
   }
 
-  private rememberIn(entry: TaskEntry, result: CommandResult): void {
+  private rememberIn(entry: TaskEntry, result: CommandResult | EncodedCommandResult): void {
     const index = entry.recent.findIndex((r) => r.commandId === result.commandId);
     if (index >= 0) entry.recent.splice(index, 1);
     entry.recent.push(result);

@@ -1,9 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { create, toBinary } from '@bufbuild/protobuf';
 import {
   checkpointKey,
+  commandResultToProto,
   decodeSnapshotContent,
+  encodeCommandResult,
   encodeSnapshotContent,
+  proto,
+  taskStateToProto,
+  toTaskRepresentation,
+  type CommandResult,
   readSnapshotRecord,
   snapshotRecord,
   type SnapshotContent,
@@ -61,6 +68,67 @@ describe('snapshots', () => {
       },
     };
     expect(decodeSnapshotContent(encodeSnapshotContent(content))).toStrictEqual(content);
+  });
+
+  it('assemble the bytes the reflective encoder writes, from results kept as objects or as their bytes', () => {
+    fc.assert(
+      fc.property(
+        arbCommandSequence,
+        fc.option(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), { nil: null }),
+        fc.array(
+          fc.tuple(fc.boolean(), fc.nat(1000), fc.option(fc.bigInt({ min: 0n, max: 2n ** 62n }), { nil: null })),
+          { maxLength: 8 },
+        ),
+        (commands, offset, outcomes) => {
+          const state = stateAfter(commands);
+          if (!state.exists) return;
+          const results: CommandResult[] = outcomes.map(([accepted, n, at], i) => ({
+            commandId: `c${i}`,
+            taskId: state.taskId,
+            outcome: accepted
+              ? {
+                  kind: 'accepted',
+                  newVersion: n,
+                  task: n % 2 === 0 ? toTaskRepresentation(state) : null,
+                  partition: n % 12,
+                  offset: at === null ? null : String(at),
+                }
+              : { kind: 'rejected', rejection: { code: 'TASK.VERSION_CONFLICT', message: `m${n}`, currentVersion: n } },
+          }));
+          // Every other result as the processor's window keeps it once written: its bytes.
+          const kept = results.map((r, i) =>
+            i % 2 === 0 ? r : { commandId: r.commandId, encoded: encodeCommandResult(r) },
+          );
+          const lastEventOffset = offset === null ? null : String(offset);
+          const content: SnapshotContent = {
+            kind: 'task-snapshot',
+            snapshot: { state, recentCommandResults: kept, lastEventOffset },
+          };
+          const reflective = toBinary(
+            proto.SnapshotRecordSchema,
+            create(proto.SnapshotRecordSchema, {
+              record: {
+                case: 'taskSnapshot',
+                value: create(proto.TaskSnapshotSchema, {
+                  state: taskStateToProto(state),
+                  recentCommandResults: results.map(commandResultToProto),
+                  ...(lastEventOffset === null ? {} : { lastEventOffset }),
+                }),
+              },
+            }),
+          );
+          const bytes = encodeSnapshotContent(content);
+          expect(Buffer.from(bytes)).toEqual(Buffer.from(reflective));
+          expect(decodeSnapshotContent(bytes)).toStrictEqual(
+            structuredClone({
+              kind: 'task-snapshot',
+              snapshot: { state, recentCommandResults: results, lastEventOffset },
+            }),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('write task snapshots keyed by task id and checkpoints to their own partition', () => {

@@ -28,6 +28,20 @@ export interface CommandResult {
   readonly outcome: CommandOutcome;
 }
 
+/**
+ * A result kept as the bytes the results topic got: the processor's
+ * idempotency window holds thousands of outcomes per partition, and bytes
+ * cost the garbage collector far less than their object graphs (ADR 0059).
+ */
+export interface EncodedCommandResult {
+  readonly commandId: string;
+  readonly encoded: Uint8Array;
+}
+
+export function isEncodedCommandResult(result: CommandResult | EncodedCommandResult): result is EncodedCommandResult {
+  return 'encoded' in result;
+}
+
 export function commandResultToProto(result: CommandResult): pb.CommandResult {
   return create(pb.CommandResultSchema, commandResultInit(result));
 }

@@ -18,8 +18,13 @@ export interface CommandResultRecordOptions extends RecordOptions {
   readonly correlationId?: string;
 }
 
-export function commandResultRecord(result: CommandResult, options: CommandResultRecordOptions): KafkaRecord {
-  return outgoingRecord(result.taskId, encodeCommandResult(result), {
+/** `encoded`: the result's bytes when the caller has them already. */
+export function commandResultRecord(
+  result: CommandResult,
+  options: CommandResultRecordOptions,
+  encoded: Uint8Array = encodeCommandResult(result),
+): KafkaRecord {
+  return outgoingRecord(result.taskId, encoded, {
     ...options,
     // One result per command, so the command id identifies the result too.
     id: result.commandId,
