@@ -11,7 +11,7 @@ import {
   type KafkaRecord,
 } from '@tasklog/contracts';
 import { evolve, initialState, recordEvents, type TaskCommand, type TaskEvent, type TaskState } from '@tasklog/domain';
-import { createKafka, type KafkaClient } from '@tasklog/platform/kafka';
+import { createKafka, GroupConsumer, type KafkaClient } from '@tasklog/platform/kafka';
 import { createLogger } from '@tasklog/platform/observability';
 import { processorConfig, type ProcessorConfig } from '../../apps/command-processor/src/processor.config.js';
 import { provisionTopics, startProcessor } from '../../apps/command-processor/src/processor.app.js';
@@ -21,6 +21,7 @@ import { measureRawProducer } from './kafka-producer.bench.js';
 import { benchSettings, platformEnv } from '../bench.settings.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { createWriteStream } from 'node:fs';
 
 const logger = createLogger('bench', 'warn');
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
@@ -48,12 +49,16 @@ async function launchProcessors(
     return { stop: () => processor.stop(), pids: [] };
   }
   const main = join(import.meta.dirname, '..', '..', 'apps', 'command-processor', 'src', 'main.js');
-  const children: ChildProcess[] = Array.from({ length: count }, () =>
-    spawn(process.execPath, [...benchSettings().processorNodeArgs, main], {
-      env: { ...env, PROCESSOR_PORT: '0' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    }),
-  );
+  // BENCH_APP_LOG_DIR: keep each processor's log lines (debug level), e.g. to read its start's steps.
+  const logDir = benchSettings().appLogDir;
+  const children: ChildProcess[] = Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, [...benchSettings().processorNodeArgs, main], {
+      env: { ...env, PROCESSOR_PORT: '0', ...(logDir ? { LOG_LEVEL: 'debug' } : {}) },
+      stdio: ['ignore', logDir ? 'pipe' : 'ignore', 'inherit'],
+    });
+    if (logDir) child.stdout!.pipe(createWriteStream(join(logDir, `command-processor-${child.pid}.log`)));
+    return child;
+  });
   const stop = async () => {
     await Promise.all(
       children.map(
@@ -158,18 +163,38 @@ export async function commandThroughput(total: number): Promise<BenchRow[]> {
   let firstResultAt = 0;
   let firstResultCpu: Promise<number | undefined> = Promise.resolve(undefined);
   let pids: number[] = [];
-  const consumer = kafka.consumer({ groupId: `${config.topics.results}-bench`, maxWaitTimeInMs: 20 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: config.topics.results, fromBeginning: true });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      if (results === 0) {
-        firstResultAt = performance.now();
-        firstResultCpu = cpuOf(pids);
-      }
-      results += batch.messages.length;
+  // The results are counted with the platform's own consumer (ADR 0052), not
+  // kafkajs: the count's own CPU (kafkajs took ~0.16 of the 2 cores) is taken
+  // from the processor and the broker it measures.
+  const consumer: GroupConsumer = new GroupConsumer(
+    {
+      brokers: config.kafka.brokers,
+      clientId: 'bench-results',
+      connectionTimeoutMs: config.kafka.connectionTimeoutMs,
+      requestTimeoutMs: config.kafka.requestTimeoutMs,
+      groupId: `${config.topics.results}-bench`,
+      topic: config.topics.results,
+      sessionTimeoutMs: 30_000,
+      heartbeatIntervalMs: 3_000,
+      maxWaitMs: 20,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      logger,
     },
-  });
+    {
+      assigned: (generation) => {
+        for (const p of generation.partitions) consumer.seek(p, 0n);
+      },
+      batch: async ({ records }) => {
+        if (results === 0 && records.length > 0) {
+          firstResultAt = performance.now();
+          firstResultCpu = cpuOf(pids);
+        }
+        results += records.length;
+      },
+    },
+  );
+  await consumer.start();
   const started = performance.now();
   const launched = await launchProcessors(env, config, processes);
   pids = launched.pids;
@@ -179,7 +204,7 @@ export async function commandThroughput(total: number): Promise<BenchRow[]> {
   const seconds = (done - started) / 1000;
   const steady = (done - firstResultAt) / 1000;
   await launched.stop();
-  await consumer.disconnect();
+  await consumer.stop();
   await dropTopics(kafka, config);
   void readCommandResultRecord;
   return [
