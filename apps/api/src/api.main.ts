@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { createLogger, startTracing, tracingSection } from '@tasklog/platform/observability';
 
-const tracing = startTracing({ serviceName: 'tasklog-api', ...tracingSection(process.env) });
+const tracing = await startTracing({ serviceName: 'tasklog-api', ...tracingSection(process.env) });
 
 const { apiConfig } = await import('./api.config.js');
 const { createApiApp } = await import('./api.app.js');

@@ -4,20 +4,13 @@
 // Kafka transaction: the new events, the command results, due snapshots and
 // the command offsets. After any failure it is thrown away, never reused.
 import type { CommandBus } from '@nestjs/cqrs';
-import {
-  TransactionalProducer,
-  type KafkaTransaction,
-  type LogRecord,
-  type OutgoingRecord,
-} from '@tasklog/platform/kafka';
+import { TransactionalProducer, type LogRecord } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
 import { decideBatch } from './batch.decider.js';
 import type { PartitionState } from './partition-state.js';
 import type { ProcessorConfig } from './processor.config.js';
 import { snapshotRecords } from './snapshot.writer.js';
 import type { ProcessorMetrics } from './processor.metrics.js';
-
-const SEND_CHUNK = 500;
 
 export class PartitionWriter {
   private constructor(
@@ -66,15 +59,21 @@ export class PartitionWriter {
     if (decided.events.length > 0) decided.assignOffsets(expectedBase);
     const events = decided.events.map((r) => ({ ...r, partition: this.partition }));
     const results = decided.results().map((r) => ({ ...r, partition: this.partition }));
-    const snapshots = this.snapshotDue() ? snapshotRecords(this.state) : [];
+    const snapshots = this.snapshotDue()
+      ? snapshotRecords(this.state).map((r) => ({ ...r, partition: r.partition ?? this.partition }))
+      : [];
     const tx = await this.producer.transaction();
     try {
-      // Settled both before going on: an abort must not overtake a request in flight.
+      // Everything in one produce request beside the offsets (a partition's
+      // records beyond one record batch's bound go in the next requests to
+      // its leader). Settled both before going on: an abort must not
+      // overtake a request in flight.
       const [sent, offsetsAdded] = await Promise.allSettled([
         tx.sendAll([
           { topic: topics.events, records: events },
-          { topic: topics.results, records: results.slice(0, SEND_CHUNK) },
+          { topic: topics.results, records: results },
           { topic: topics.dlq, records: decided.deadLetters },
+          { topic: topics.snapshots, records: snapshots },
         ]),
         tx.sendOffsets(config.groupId, topics.commands, this.partition, decided.nextCommandOffset),
       ]);
@@ -87,8 +86,6 @@ export class PartitionWriter {
           throw new Error(`events of partition ${this.partition} got offset ${String(got)}, expected ${expectedBase}`);
         }
       }
-      await this.sendRecords(tx, topics.results, results.slice(SEND_CHUNK));
-      await this.sendRecords(tx, topics.snapshots, snapshots);
       if (this.deps.faults?.failTransaction()) throw new Error('fault injection: transaction failed before its commit');
       await tx.commit();
       // The commit marker takes one offset after our last event.
@@ -106,17 +103,6 @@ export class PartitionWriter {
 
   async close(): Promise<void> {
     await this.producer.disconnect().catch(() => undefined);
-  }
-
-  private async sendRecords(tx: KafkaTransaction, topic: string, records: readonly OutgoingRecord[]): Promise<void> {
-    // Several sends of bounded size: one transaction, no oversized record batch.
-    for (let start = 0; start < records.length; start += SEND_CHUNK) {
-      const chunk = records.slice(start, start + SEND_CHUNK);
-      await tx.send(
-        topic,
-        chunk.map((r) => ({ ...r, partition: r.partition ?? this.partition })),
-      );
-    }
   }
 
   private snapshotDue(): boolean {
