@@ -66,7 +66,9 @@ describe('open-loop load', () => {
     const sorted = result.latencies.sort();
     // The request due at 20 ms was answered after the first one (≥ 300 ms): its latency holds the wait.
     expect(sortedPercentile(sorted, 90)).toBeGreaterThan(200);
-    expect(sortedPercentile(sorted, 100)).toBeGreaterThanOrEqual(300);
+    // The server's 300 ms timer runs on the event loop's millisecond clock and may fire a fraction of a
+    // millisecond early by performance.now() (a CI run measured 299.93 ms).
+    expect(sortedPercentile(sorted, 100)).toBeGreaterThanOrEqual(299);
   });
 
   it('counts requests without an answer as failed and still ends', async () => {
