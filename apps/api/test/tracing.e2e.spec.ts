@@ -6,70 +6,23 @@
 // schedule is set past the test's end, so every span seen came that way).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, inheritedEnv, testPostgresConfig, uniqueName } from '../../../libs/testing/src/infra.js';
+import {
+  spanAttribute as attribute,
+  startOtlpCollector,
+  type ExportedSpan,
+  type OtlpCollector,
+} from '../../../libs/testing/src/otlp.collector.js';
 import { createTestKeys, removeKeys, signToken, type TestKeys } from './api.harness.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
-interface ExportedSpan {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId?: string;
-  readonly name: string;
-  readonly attributes: ReadonlyArray<{ key: string; value: { stringValue?: string; intValue?: string | number } }>;
-}
-
-/** An OTLP/HTTP traces endpoint that keeps what it is sent (JSON, the exporter's default encoding). */
-async function startCollector(): Promise<{
-  url: string;
-  spans: ExportedSpan[];
-  services: Set<string>;
-  close(): Promise<void>;
-}> {
-  const spans: ExportedSpan[] = [];
-  const services = new Set<string>();
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.url === '/v1/traces' && req.method === 'POST') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          resourceSpans: Array<{
-            resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
-            scopeSpans: Array<{ spans: ExportedSpan[] }>;
-          }>;
-        };
-        for (const rs of body.resourceSpans) {
-          const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue;
-          if (service) services.add(service);
-          for (const ss of rs.scopeSpans) spans.push(...ss.spans);
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}/v1/traces`,
-    spans,
-    services,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-const attribute = (span: ExportedSpan, key: string) => {
-  const value = span.attributes.find((a) => a.key === key)?.value;
-  return value?.stringValue ?? (value?.intValue !== undefined ? Number(value.intValue) : undefined);
-};
-
 describe('API tracing (child process, OTLP/HTTP)', () => {
   let keys: TestKeys;
-  let collector: Awaited<ReturnType<typeof startCollector>>;
+  let collector: OtlpCollector;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let api: ChildProcess;
   let baseUrl: string;
@@ -78,7 +31,7 @@ describe('API tracing (child process, OTLP/HTTP)', () => {
   beforeAll(async () => {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'ignore' });
     keys = await createTestKeys();
-    collector = await startCollector();
+    collector = await startOtlpCollector();
     db = await createTestDatabase();
     api = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist/apps/api/src/main.js')], {
       env: {
@@ -144,7 +97,7 @@ describe('API tracing (child process, OTLP/HTTP)', () => {
     const exit = await new Promise((resolve) => api.once('exit', (code, signal) => resolve(code ?? signal)));
     expect([0, 'SIGTERM']).toContain(exit);
 
-    expect(collector.services).toEqual(new Set(['tasklog-api']));
+    expect(new Set(collector.spans.map((s) => s.service))).toEqual(new Set(['tasklog-api']));
     const path = (span: ExportedSpan) => attribute(span, 'http.target') ?? attribute(span, 'url.path');
     const status = (span: ExportedSpan) =>
       attribute(span, 'http.status_code') ?? attribute(span, 'http.response.status_code');

@@ -71,6 +71,17 @@ export class DecidedBatch {
     });
   }
 
+  /** What a transaction's span tells about it (ADR 0061). */
+  spanAttributes(): Record<string, number> {
+    const counts = { 'tasklog.commands.accepted': 0, 'tasklog.commands.rejected': 0, 'tasklog.commands.replayed': 0 };
+    for (const a of this.answers) {
+      if (a.replay) counts['tasklog.commands.replayed']++;
+      else if (a.result.outcome.kind === 'accepted') counts['tasklog.commands.accepted']++;
+      else counts['tasklog.commands.rejected']++;
+    }
+    return { ...counts, 'tasklog.events': this.events.length, 'tasklog.dead_letters': this.deadLetters.length };
+  }
+
   countOutcomes(metrics: ProcessorMetrics): void {
     for (const a of this.answers) {
       const outcome = a.replay ? 'replayed' : a.result.outcome.kind;

@@ -5,7 +5,8 @@
 // the command offsets. After any failure it is thrown away, never reused.
 import type { CommandBus } from '@nestjs/cqrs';
 import { TransactionalProducer, type LogRecord } from '@tasklog/platform/kafka';
-import type { Logger } from '@tasklog/platform/observability';
+import { inBatchSpan, type Logger } from '@tasklog/platform/observability';
+import type { Span } from '@opentelemetry/api';
 import { decideBatch } from './batch.decider.js';
 import type { PartitionState } from './partition-state.js';
 import type { ProcessorConfig } from './processor.config.js';
@@ -49,11 +50,27 @@ export class PartitionWriter {
    * the prediction — a mismatch aborts the transaction and the partition is
    * rebuilt. Fewer sequential round trips, shorter transactions.
    */
-  async handle(messages: readonly LogRecord[]): Promise<void> {
+  handle(messages: readonly LogRecord[]): Promise<void> {
+    // One span per transaction when tracing is on, linked to the requests that sent its commands (ADR 0061).
+    const { config } = this.deps;
+    return inBatchSpan(
+      {
+        tracer: 'tasklog-command-processor',
+        topic: config.topics.commands,
+        partition: this.partition,
+        consumerGroup: config.groupId,
+        records: () => messages,
+      },
+      (span) => this.commit(messages, span),
+    );
+  }
+
+  private async commit(messages: readonly LogRecord[], span: Span | undefined): Promise<void> {
     const { config, metrics } = this.deps;
     const { topics } = config;
     observeAges(metrics, 'deciding', messages);
     const decided = await decideBatch(messages, this.state, this.deps);
+    span?.setAttributes(decided.spanAttributes());
     const started = performance.now();
     const expectedBase = this.state.logEnd;
     if (decided.events.length > 0) decided.assignOffsets(expectedBase);

@@ -50,7 +50,8 @@ export async function startProcessor(
       logger: false,
     },
   );
-  app.enableShutdownHooks();
+  // No NestJS signal hooks: main.ts stops the app on SIGTERM/SIGINT itself, then flushes the traces and
+  // exits (Nest's hook would end the process with the signal before the flush).
   const consumer = app.get(CommandsConsumer);
   await consumer.start();
   const server = options.http === false ? null : await serveHealth(config, consumer, app.get<Registry>(REGISTRY));

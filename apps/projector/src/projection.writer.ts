@@ -7,6 +7,7 @@
 // is bounded: a full queue holds the consumer (backpressure). A failing
 // transaction is retried with backoff, never skipped; batches fetched before
 // a rebalance are dropped (the new assignment seeks from PostgreSQL again).
+import { inBatchSpan } from '@tasklog/platform/observability';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeadLetterRecord, LogRecord } from '@tasklog/platform/kafka';
 import type { Logger } from '@tasklog/platform/observability';
@@ -138,7 +139,17 @@ export class ProjectionWriter {
         current = await this.plan(this.take());
       }
       if (current.batches.length === 0) continue;
-      const running = this.applyWithRetry(current);
+      // One span per transaction when tracing is on, linked to the requests behind its events (ADR 0061).
+      const batches = current.batches;
+      const running = inBatchSpan(
+        {
+          tracer: 'tasklog-projector',
+          topic: this.target.topic,
+          records: () => batches.flatMap((b) => b.messages),
+          attributes: { 'tasklog.projection': this.target.projection },
+        },
+        () => this.applyWithRetry(current),
+      );
       // While PostgreSQL writes `current`, fold the next batches onto what it will leave (ADR 0048).
       if (current.prepared && current.epoch === this.memory.epoch && this.queue.length > 0 && !this.memory.full())
         next = await this.plan(this.take());

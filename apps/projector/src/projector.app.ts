@@ -75,7 +75,8 @@ export async function startProjector(
     await orm.close(true);
     throw error;
   }
-  app.enableShutdownHooks();
+  // No NestJS signal hooks: main.ts stops the app on SIGTERM/SIGINT itself, then flushes the traces and
+  // exits (Nest's hook would end the process with the signal before the flush).
   const consumer = app.get(TaskEventsConsumer);
   await consumer.start();
   const server =

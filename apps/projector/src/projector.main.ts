@@ -1,9 +1,12 @@
 // The projector: applies the event log to the PostgreSQL read models,
 // exactly once, and keeps the Redis cache honest.
 import 'reflect-metadata';
+import { exitOnSignals, startTracing, tracingSection } from '@tasklog/platform/observability';
 import { projectorConfig } from './projector.config.js';
 import { startProjector } from './projector.app.js';
 
+// Spans of the transactions it writes, linked to the requests behind their events (ADR 0061).
+const tracing = await startTracing({ serviceName: 'tasklog-projector', ...tracingSection(process.env) });
 const config = projectorConfig(process.env);
 const projector = await startProjector(config, {
   // The consumer gave up (a non-retriable error): exit, so the supervisor
@@ -11,6 +14,4 @@ const projector = await startProjector(config, {
   // positions stored in PostgreSQL.
   onFatal: () => process.exit(1),
 });
-const stop = () => void projector.stop().then(() => process.exit(0));
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+exitOnSignals(() => projector.stop(), tracing);

@@ -8,4 +8,12 @@ export {
   correlationHeaders,
   type RequestContext,
 } from './request-context.js';
-export { startTracing, tracingSection, type Tracing, type TracingConfig, type TracingOptions } from './tracing.js';
+export {
+  exitOnSignals,
+  startTracing,
+  tracingSection,
+  type Tracing,
+  type TracingConfig,
+  type TracingOptions,
+} from './tracing.js';
+export { inBatchSpan, spanContextOf, tracingActive, MAX_LINKS, type BatchSpanOptions } from './batch-span.js';

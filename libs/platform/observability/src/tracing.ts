@@ -1,4 +1,5 @@
 import { env, readConfig, type EnvSource } from '@tasklog/platform/config';
+import { setTracingActive } from './batch-span.js';
 
 /** Read on its own, before the app is imported: tracing must start first. */
 export function tracingSection(source: EnvSource) {
@@ -48,10 +49,32 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
     instrumentations: [new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => isProbe(req.url) })],
   });
   sdk.start();
-  return { enabled: true, shutdown: () => sdk.shutdown() };
+  setTracingActive(true);
+  return {
+    enabled: true,
+    shutdown: async () => {
+      setTracingActive(false);
+      await sdk.shutdown();
+    },
+  };
 }
 
 // Probes and scrapes every few seconds would drown the useful traces.
 function isProbe(url: string | undefined): boolean {
   return url !== undefined && (url.startsWith('/health') || url.startsWith('/metrics'));
+}
+
+/**
+ * On SIGTERM or SIGINT: stops the app, then flushes the spans still buffered,
+ * then exits 0. A failing stop or an unreachable collector does not hold the
+ * exit. For the consumers' mains (ADR 0061).
+ */
+export function exitOnSignals(stop: () => Promise<void>, tracing: Tracing): void {
+  const exit = () =>
+    void stop()
+      .then(() => tracing.shutdown())
+      .catch(() => undefined)
+      .then(() => process.exit(0));
+  process.once('SIGTERM', exit);
+  process.once('SIGINT', exit);
 }
