@@ -34,6 +34,8 @@ export interface BenchSettings {
   readonly processors: number;
   /** BENCH_PROCESSOR_PART: throughput (with the raw producer rate) or catch-up only; all when unset. */
   readonly processorPart: string | undefined;
+  /** BENCH_PROCESSOR_PASSES: passes of the throughput part, reported as their median (default 3). */
+  readonly processorPasses: number;
 }
 
 /**
@@ -62,5 +64,6 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     queryDump: env['BENCH_QUERY_DUMP'] || undefined,
     processors: Number(env['BENCH_PROCESSORS'] ?? 0),
     processorPart: env['BENCH_PROCESSOR_PART'] || undefined,
+    processorPasses: Math.max(1, Number(env['BENCH_PROCESSOR_PASSES'] ?? 3)),
   };
 }
