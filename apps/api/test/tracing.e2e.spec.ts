@@ -9,7 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, inheritedEnv, testPostgresConfig, uniqueName } from '../../../libs/testing/src/infra.js';
+import {
+  createTestDatabase,
+  inheritedEnv,
+  testKafka,
+  testPostgresConfig,
+  uniqueName,
+} from '../../../libs/testing/src/infra.js';
 import {
   spanAttribute as attribute,
   startOtlpCollector,
@@ -27,6 +33,7 @@ describe('API tracing (child process, OTLP/HTTP)', () => {
   let api: ChildProcess;
   let baseUrl: string;
   const output: string[] = [];
+  const topicPrefix = `${uniqueName('trace')}.`;
 
   beforeAll(async () => {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'ignore' });
@@ -39,6 +46,8 @@ describe('API tracing (child process, OTLP/HTTP)', () => {
         DATABASE_URL: testPostgresConfig(db.schema).url,
         DATABASE_SCHEMA: db.schema,
         REDIS_KEY_PREFIX: `${uniqueName('trace')}:`,
+        // Its own topics: the command sent here goes nowhere another test reads.
+        TASKLOG_TOPIC_PREFIX: topicPrefix,
         JWT_PUBLIC_KEY_PATH: keys.publicPath,
         JWT_PRIVATE_KEY_PATH: keys.privatePath,
         HOST: '127.0.0.1',
@@ -74,13 +83,18 @@ describe('API tracing (child process, OTLP/HTTP)', () => {
     }
     await collector?.close();
     await db?.drop();
+    const admin = testKafka().admin();
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(topicPrefix));
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect();
     await removeKeys(keys);
   });
 
   it('continues the caller’s trace context, leaves probes out, and flushes its spans on shutdown', async () => {
     const traceId = randomBytes(16).toString('hex');
     const parentId = randomBytes(8).toString('hex');
-    const token = await signToken(keys, 'user-trace', ['tasks:read']);
+    const token = await signToken(keys, 'user-trace', ['tasks:read', 'tasks:write']);
 
     expect((await fetch(`${baseUrl}/health/live`)).status).toBe(200);
     expect((await fetch(`${baseUrl}/health/ready`)).status).toBe(200);
@@ -89,6 +103,20 @@ describe('API tracing (child process, OTLP/HTTP)', () => {
     });
     expect(listed.status).toBe(200);
     expect((await fetch(`${baseUrl}/api/v1/tasks?limit=1`)).status).toBe(401);
+    // A command (answered 202 at once: no processor runs here) names itself on its request's span.
+    const commandTrace = randomBytes(16).toString('hex');
+    const created = await fetch(`${baseUrl}/api/v1/tasks`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        prefer: 'respond-async',
+        traceparent: `00-${commandTrace}-${parentId}-01`,
+      },
+      body: JSON.stringify({ taskTitle: 'traced' }),
+    });
+    expect(created.status).toBe(202);
+    const commandId = created.headers.get('location')!.split('/').pop()!;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(collector.spans).toEqual([]);
 
@@ -108,8 +136,17 @@ describe('API tracing (child process, OTLP/HTTP)', () => {
     expect(continued[0]!.name).toMatch(/^GET/);
     expect(path(continued[0]!)).toBe('/api/v1/tasks');
     expect(status(continued[0]!)).toBe(200);
+    // The command's request names the command, its task and how it was answered.
+    const command = collector.spans.filter((s) => s.traceId === commandTrace);
+    expect(command).toHaveLength(1);
+    expect(command[0]!.name).toMatch(/^POST/);
+    expect(status(command[0]!)).toBe(202);
+    expect(attribute(command[0]!, 'tasklog.command.id')).toBe(commandId);
+    expect(attribute(command[0]!, 'tasklog.command.type')).toBe('CreateTask');
+    expect(attribute(command[0]!, 'tasklog.task.id')).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
+    expect(attribute(command[0]!, 'tasklog.command.reply')).toBe('pending');
     // A request without trace context starts a trace of its own, with its status.
-    const own = collector.spans.filter((s) => s.traceId !== traceId);
+    const own = collector.spans.filter((s) => s.traceId !== traceId && s.traceId !== commandTrace);
     expect(own.map((s) => [path(s), status(s), s.parentSpanId ?? ''])).toEqual([['/api/v1/tasks', 401, '']]);
   }, 60_000);
 });

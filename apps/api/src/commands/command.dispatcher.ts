@@ -2,6 +2,7 @@
 // produce (acks=all) with its acknowledgment, then the wait for the outcome
 // on the results topic, falling back to 202 (ADRs 0010-0012). Both REST and
 // gRPC go through here, so their semantics cannot drift apart.
+import { trace } from '@opentelemetry/api';
 import { taskCommandRecord } from '@tasklog/contracts';
 import type { CommandMetadata, TaskCommand } from '@tasklog/domain';
 import { isAdmin, problem, problems, type Principal } from '@tasklog/platform/http';
@@ -103,6 +104,13 @@ export class CommandDispatcher {
   private async submit({ principal, command, options }: Submission): Promise<CommandReply> {
     const started = performance.now();
     const { commandId, taskId } = command.metadata;
+    // The request's span (tracing on) names its command: a trace is found by the command id (ADR 0061).
+    const span = trace.getActiveSpan();
+    span?.setAttributes({
+      'tasklog.command.id': commandId,
+      'tasklog.command.type': command.type,
+      'tasklog.task.id': taskId,
+    });
     const waiter = this.listener.waitFor(commandId);
     this.status.track({
       commandId,
@@ -126,6 +134,7 @@ export class CommandDispatcher {
       ? replyFromResult(command.type, result)
       : { kind: 'pending', commandId, taskId, commandType: command.type };
     if (reply.kind === 'pending') this.status.recordSubmitted(commandId);
+    span?.setAttribute('tasklog.command.reply', reply.kind);
     this.count(command, reply.kind, started);
     return reply;
   }
