@@ -7,10 +7,9 @@
 // is bounded: a full queue holds the consumer (backpressure). A failing
 // transaction is retried with backoff, never skipped; batches fetched before
 // a rebalance are dropped (the new assignment seeks from PostgreSQL again).
-import { inBatchSpan } from '@tasklog/platform/observability';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeadLetterRecord, LogRecord } from '@tasklog/platform/kafka';
-import type { Logger } from '@tasklog/platform/observability';
+import { inBatchSpan, type Logger } from '@tasklog/platform/observability';
 import {
   applyPreparedProjection,
   currentTasks,
