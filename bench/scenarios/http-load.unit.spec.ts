@@ -93,9 +93,14 @@ describe('closed-loop load', () => {
 });
 
 describe('response parser', () => {
-  it('reads responses split anywhere and several in one chunk', () => {
+  /** A parser and the statuses it has reported so far. */
+  const parsing = () => {
     const statuses: number[] = [];
-    const parser = new ResponseParser((status) => statuses.push(status));
+    return { statuses, parser: new ResponseParser((status) => statuses.push(status)) };
+  };
+
+  it('reads responses split anywhere and several in one chunk', () => {
+    const { statuses, parser } = parsing();
     const wire = Buffer.from(
       'HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\n{"a":HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 412 Precondition Failed\r\ncontent-length: 2\r\n\r\n{}',
     );
@@ -107,8 +112,7 @@ describe('response parser', () => {
   });
 
   it('reads chunked answers', () => {
-    const statuses: number[] = [];
-    const parser = new ResponseParser((status) => statuses.push(status));
+    const { statuses, parser } = parsing();
     const wire = Buffer.from(
       'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{"a":1}\r\n10\r\n0123456789abcdef\r\n0\r\n\r\nHTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n',
     );
