@@ -83,9 +83,11 @@ up() {
   [ -n "$list" ] || { echo "no apps yet"; return 0; }
   step "starting: $(echo "$list" | tr '\n' ' ')"
   local pids=()
-  trap 'kill "${pids[@]}" 2>/dev/null; wait; exit 0' INT TERM
+  # The apps' own pids (their output goes through a process substitution, not
+  # a pipeline), so a TERM or INT sent to this script alone reaches them too.
+  trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait; exit 0' INT TERM
   for app in $list; do
-    (node --enable-source-maps "dist/apps/$app/src/main.js" 2>&1 | sed -u "s/^/[$app] /") &
+    node --enable-source-maps "dist/apps/$app/src/main.js" > >(sed -u "s/^/[$app] /") 2>&1 &
     pids+=($!)
   done
   wait
