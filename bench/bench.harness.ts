@@ -86,6 +86,13 @@ export async function cpuTimes(): Promise<CpuTimes | undefined> {
   }
 }
 
+/** The pid of the Kafka broker scripts/infra.sh started on this machine, if it did. */
+export async function localBrokerPid(): Promise<number | undefined> {
+  const file = join(import.meta.dirname, '..', '..', '.infra', 'kafka', 'kafka.pid');
+  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  return pid > 0 ? pid : undefined;
+}
+
 /** CPU time (user + system, seconds) a process has used so far (Linux /proc); undefined elsewhere or once it is gone. */
 export async function processCpuSeconds(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined;

@@ -36,6 +36,8 @@ export interface BenchSettings {
   readonly processorPart: string | undefined;
   /** BENCH_PROCESSOR_PASSES: passes of the throughput part, reported as their median (default 3). */
   readonly processorPasses: number;
+  /** BENCH_TX_RATES: the fixed rates (transactions/s in all) of kafka-transactions' broker-cost part (default 50,200,600). */
+  readonly transactionRates: readonly number[];
 }
 
 /**
@@ -65,5 +67,6 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     processors: Number(env['BENCH_PROCESSORS'] ?? 0),
     processorPart: env['BENCH_PROCESSOR_PART'] || undefined,
     processorPasses: Math.max(1, Number(env['BENCH_PROCESSOR_PASSES'] ?? 3)),
+    transactionRates: (env['BENCH_TX_RATES'] || '50,200,600').split(',').map(Number),
   };
 }

@@ -13,6 +13,7 @@ import { SignJWT, exportPKCS8, exportSPKI, generateKeyPair, type CryptoKey } fro
 import kafkajs from 'kafkajs';
 import { kafkaSection } from '@tasklog/platform/config';
 import { benchSettings, platformEnv } from '../bench.settings.js';
+import { localBrokerPid } from '../bench.harness.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const DIST = join(ROOT, 'dist', 'apps');
@@ -59,7 +60,7 @@ export async function startStack(): Promise<Stack> {
     const { url, processorUrl, projector } = await launchApps(ids, apps);
     const pids = {
       ...Object.fromEntries(apps.map((app) => [app.name, app.child.pid ?? 0])),
-      ...(await localBrokerPid()),
+      ...(await localBroker()),
       'bench (load generator)': process.pid,
     };
     return { url, processorUrl, pids, token: await benchToken(privateKey), projector, stop };
@@ -230,13 +231,13 @@ function freePort(): Promise<number> {
 
 export type Ticks = Map<string, number>;
 
-/** utime + stime of each app (clock ticks), and the machine's busy and total ticks, from /proc. */
-/** The broker's pid when it is the one scripts/infra.sh started here. */
-async function localBrokerPid(): Promise<Record<string, number>> {
-  const pid = Number((await readFile(join(ROOT, '.infra', 'kafka', 'kafka.pid'), 'utf8').catch(() => '')).trim());
-  return pid > 0 ? { kafka: pid } : {};
+/** The broker's pid, by name, when it is the one scripts/infra.sh started here. */
+async function localBroker(): Promise<Record<string, number>> {
+  const pid = await localBrokerPid();
+  return pid === undefined ? {} : { kafka: pid };
 }
 
+/** utime + stime of each app (clock ticks), and the machine's busy and total ticks, from /proc. */
 export async function cpuTicks(stack: Stack): Promise<Ticks> {
   const ticks: Ticks = new Map();
   const [cpu = ''] = (await readFile('/proc/stat', 'utf8')).split('\n');
